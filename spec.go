@@ -1,0 +1,109 @@
+package plumbline
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AssetSpec declares an asset: what it is, who owns it, what it depends on, how it is
+// checked and how fresh it should be. An asset with a Pipes command is launchable; one
+// without is external (reported on, never launched here).
+type AssetSpec struct {
+	Key         AssetKey          `json:"key"`
+	Description string            `json:"description,omitempty"`
+	Metadata    Metadata          `json:"metadata,omitempty"`
+	Owners      []string          `json:"owners,omitempty"`
+	Group       string            `json:"group,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Kinds       []string          `json:"kinds,omitempty"`
+	CodeVersion string            `json:"code_version,omitempty"`
+	Deps        []AssetKey        `json:"deps,omitempty"`
+	Checks      []CheckSpec       `json:"checks,omitempty"`
+	Freshness   *FreshnessPolicy  `json:"freshness,omitempty"`
+	Pipes       *PipesSpec        `json:"pipes,omitempty"`
+}
+
+// CheckSpec declares a data-quality check on an asset.
+type CheckSpec struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Blocking    bool   `json:"blocking,omitempty"`
+	Severity    string `json:"severity,omitempty"` // WARN or ERROR: the severity a failure is expected to have
+}
+
+// FreshnessPolicy says an asset should have a materialization no older than MaxLag,
+// optionally measured as of the latest tick of Cron.
+type FreshnessPolicy struct {
+	MaxLag Duration `json:"max_lag"`
+	Cron   string   `json:"cron,omitempty"`
+}
+
+// PipesSpec is how to launch an asset's external code.
+type PipesSpec struct {
+	Command []string          `json:"command"`
+	Cwd     string            `json:"cwd,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Timeout Duration          `json:"timeout,omitempty"`
+}
+
+// Definitions is the declarative content of a definitions file.
+type Definitions struct {
+	Assets []AssetSpec `json:"assets"`
+}
+
+// Duration is a time.Duration written as "24h" or "90m" in files and JSON.
+type Duration time.Duration
+
+// ParseDuration reads a Go duration ("1h30m") or a number of days ("7d").
+func ParseDuration(s string) (Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days float64
+		if _, err := fmt.Sscanf(n, "%g", &days); err == nil && days >= 0 {
+			return Duration(days * float64(24*time.Hour)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, Errorf(EINVALID, "%q is not a duration like 30m, 24h or 7d", s)
+	}
+	return Duration(d), nil
+}
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a duration string or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n int64
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*d = Duration(n)
+		return nil
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// ValidOwner reports whether s is an owner Dagster accepts: an email address or "team:name".
+func ValidOwner(s string) bool {
+	if name, ok := strings.CutPrefix(s, "team:"); ok {
+		return name != "" && !strings.ContainsAny(name, " \t\n")
+	}
+	at := strings.IndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\n")
+}
+
+// Launchable reports whether the asset has a command Plumbline can launch.
+func (s *AssetSpec) Launchable() bool { return s != nil && s.Pipes != nil && len(s.Pipes.Command) > 0 }

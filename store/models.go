@@ -1,0 +1,211 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/plumbline/plumbline"
+)
+
+// eventRow is a row of event_log. Empty strings are stored as NULL.
+type eventRow struct {
+	ID          int64   `gorm:"column:id;primaryKey"`
+	Type        string  `gorm:"column:type"`
+	TS          int64   `gorm:"column:ts"`
+	RunID       *string `gorm:"column:run_id"`
+	AssetKey    *string `gorm:"column:asset_key"`
+	Partition   *string `gorm:"column:partition"`
+	DataVersion *string `gorm:"column:data_version"`
+	Description *string `gorm:"column:description"`
+	CheckName   *string `gorm:"column:check_name"`
+	Passed      *bool   `gorm:"column:passed"`
+	Severity    *string `gorm:"column:severity"`
+	Level       *string `gorm:"column:level"`
+	Message     *string `gorm:"column:message"`
+	Metadata    *string `gorm:"column:metadata"`
+}
+
+func (eventRow) TableName() string { return "event_log" }
+
+// eventColumns lists event_log's columns in the order eventRow.values gives them.
+var eventColumns = []string{"id", "type", "ts", "run_id", "asset_key", "partition", "data_version",
+	"description", "check_name", "passed", "severity", "level", "message", "metadata"}
+
+func (r *eventRow) values() []any {
+	return []any{r.ID, r.Type, r.TS, r.RunID, r.AssetKey, r.Partition, r.DataVersion,
+		r.Description, r.CheckName, r.Passed, r.Severity, r.Level, r.Message, r.Metadata}
+}
+
+func newEventRow(e *plumbline.Event) eventRow {
+	r := eventRow{
+		ID:          e.StorageID,
+		Type:        string(e.Type),
+		TS:          e.Timestamp.UnixMicro(),
+		RunID:       nullable(e.RunID),
+		Partition:   nullable(e.Partition),
+		DataVersion: nullable(e.DataVersion),
+		Description: nullable(e.Description),
+		CheckName:   nullable(e.CheckName),
+		Passed:      e.Passed,
+		Severity:    nullable(e.Severity),
+		Level:       nullable(e.Level),
+		Message:     nullable(e.Message),
+	}
+	if e.AssetKey != nil {
+		k := e.AssetKey.String()
+		r.AssetKey = &k
+	}
+	if len(e.Metadata) > 0 {
+		b, _ := json.Marshal(e.Metadata) // entries hold valid JSON
+		m := string(b)
+		r.Metadata = &m
+	}
+	return r
+}
+
+func (r *eventRow) event() plumbline.Event {
+	e := plumbline.Event{
+		StorageID:   r.ID,
+		Type:        plumbline.EventType(r.Type),
+		Timestamp:   fromMicros(r.TS),
+		RunID:       deref(r.RunID),
+		Partition:   deref(r.Partition),
+		DataVersion: deref(r.DataVersion),
+		Description: deref(r.Description),
+		CheckName:   deref(r.CheckName),
+		Passed:      r.Passed,
+		Severity:    deref(r.Severity),
+		Level:       deref(r.Level),
+		Message:     deref(r.Message),
+	}
+	if r.AssetKey != nil {
+		e.AssetKey = parseStoredKey(*r.AssetKey)
+	}
+	if r.Metadata != nil {
+		_ = json.Unmarshal([]byte(*r.Metadata), &e.Metadata) // written by newEventRow
+	}
+	return e
+}
+
+// assetRow is a row of assets: one per asset ever declared or reported.
+type assetRow struct {
+	Key                   string  `gorm:"column:key;primaryKey"`
+	Spec                  *string `gorm:"column:spec"`
+	Location              string  `gorm:"column:location"`
+	GroupName             *string `gorm:"column:group_name"`
+	Owners                *string `gorm:"column:owners"`
+	Kinds                 *string `gorm:"column:kinds"`
+	Tags                  *string `gorm:"column:tags"`
+	LastMaterializationID *int64  `gorm:"column:last_materialization_id"`
+	LastObservationID     *int64  `gorm:"column:last_observation_id"`
+	LastFailureID         *int64  `gorm:"column:last_failure_id"`
+	LastEventID           *int64  `gorm:"column:last_event_id"`
+	CreatedAt             int64   `gorm:"column:created_at"`
+	UpdatedAt             int64   `gorm:"column:updated_at"`
+}
+
+func (assetRow) TableName() string { return "assets" }
+
+func (r *assetRow) asset() (*plumbline.Asset, error) {
+	a := &plumbline.Asset{
+		Key:                     parseStoredKey(r.Key),
+		Location:                r.Location,
+		LatestMaterializationID: derefInt(r.LastMaterializationID),
+		LatestObservationID:     derefInt(r.LastObservationID),
+		LatestFailureID:         derefInt(r.LastFailureID),
+		LastEventID:             derefInt(r.LastEventID),
+		CreatedAt:               fromMicros(r.CreatedAt),
+		UpdatedAt:               fromMicros(r.UpdatedAt),
+	}
+	if r.Spec != nil {
+		a.Spec = new(plumbline.AssetSpec)
+		if err := json.Unmarshal([]byte(*r.Spec), a.Spec); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// checkRow is a row of asset_checks: one per check declared or evaluated.
+type checkRow struct {
+	AssetKey         string  `gorm:"column:asset_key;primaryKey"`
+	Name             string  `gorm:"column:name;primaryKey"`
+	Spec             *string `gorm:"column:spec"`
+	LastEvaluationID *int64  `gorm:"column:last_evaluation_id"`
+	Passed           *bool   `gorm:"column:passed"`
+	Severity         *string `gorm:"column:severity"`
+	Partition        *string `gorm:"column:partition"`
+	UpdatedAt        int64   `gorm:"column:updated_at"`
+}
+
+func (checkRow) TableName() string { return "asset_checks" }
+
+func (r *checkRow) state() plumbline.CheckState {
+	c := plumbline.CheckState{
+		AssetKey:         parseStoredKey(r.AssetKey),
+		Name:             r.Name,
+		LastEvaluationID: derefInt(r.LastEvaluationID),
+		Passed:           r.Passed,
+		Severity:         deref(r.Severity),
+		Partition:        deref(r.Partition),
+		UpdatedAt:        fromMicros(r.UpdatedAt),
+	}
+	if r.Spec != nil {
+		c.Spec = new(plumbline.CheckSpec)
+		_ = json.Unmarshal([]byte(*r.Spec), c.Spec) // written by ApplyDefinitions
+	}
+	return c
+}
+
+// partitionRow is a row of asset_partitions: the latest events of one partition.
+type partitionRow struct {
+	AssetKey              string `gorm:"column:asset_key;primaryKey"`
+	Partition             string `gorm:"column:partition;primaryKey"`
+	LastMaterializationID *int64 `gorm:"column:last_materialization_id"`
+	LastObservationID     *int64 `gorm:"column:last_observation_id"`
+	UpdatedAt             int64  `gorm:"column:updated_at"`
+}
+
+func (partitionRow) TableName() string { return "asset_partitions" }
+
+// edgeRow is a row of asset_edges: upstream → downstream, from a source (a spec's deps,
+// or lineage reported by another system).
+type edgeRow struct {
+	Upstream   string `gorm:"column:upstream"`
+	Downstream string `gorm:"column:downstream"`
+	Source     string `gorm:"column:source"`
+}
+
+func (edgeRow) TableName() string { return "asset_edges" }
+
+// parseStoredKey parses a key string written by this package (always valid).
+func parseStoredKey(s string) plumbline.AssetKey {
+	k, err := plumbline.ParseAssetKey(s)
+	if err != nil {
+		return plumbline.AssetKey{s}
+	}
+	return k
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefInt(n *int64) int64 {
+	if n == nil {
+		return 0
+	}
+	return *n
+}
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }

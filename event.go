@@ -29,6 +29,25 @@ const (
 	DefinitionsApplied       EventType = "DEFINITIONS_APPLIED"
 )
 
+// EventTypes lists every event type.
+var EventTypes = []EventType{
+	AssetMaterialization, AssetObservation, AssetCheckEvaluation, AssetFailedToMaterialize,
+	AssetWiped, RunEnqueued, RunStarting, RunStart, RunSuccess, RunFailure, RunCanceling,
+	RunCanceled, Log, EngineEvent, SensorTick, FreshnessStateChange, DefinitionsApplied,
+}
+
+// ParseEventType reads an event type, case-insensitively. Returns EINVALID for an unknown
+// type.
+func ParseEventType(s string) (EventType, error) {
+	t := EventType(strings.ToUpper(strings.TrimSpace(s)))
+	for _, known := range EventTypes {
+		if t == known {
+			return t, nil
+		}
+	}
+	return "", Errorf(EINVALID, "unknown event type %q", s)
+}
+
 // ReportableEventTypes are the types a client may report directly (through reportEvents or
 // the REST endpoints). Run, sensor and definitions events are written by Plumbline itself.
 var ReportableEventTypes = []EventType{

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -154,8 +155,9 @@ func DecodeMetadataValue(key string, raw json.RawMessage) (MetadataEntry, error)
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &fields); err == nil && len(fields) == 2 {
 			value, hasValue := fields["raw_value"]
+			rawType := bytes.TrimSpace(fields["type"])
 			var typ string
-			if hasValue && json.Unmarshal(fields["type"], &typ) == nil && fields["type"] != nil {
+			if hasValue && len(rawType) > 0 && rawType[0] == '"' && json.Unmarshal(rawType, &typ) == nil {
 				return typedMetadataValue(key, typ, value)
 			}
 		}
@@ -390,6 +392,9 @@ func jsonKind(raw []byte) string {
 }
 
 func jsonErrorText(err error) string {
+	if err == io.EOF {
+		return "unexpected end of input"
+	}
 	msg := err.Error()
 	return strings.TrimPrefix(msg, "json: ")
 }

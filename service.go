@@ -78,6 +78,9 @@ type EventLog interface {
 	// EventsByID returns the events with the given storage ids, in the order asked;
 	// ids that do not exist are left out.
 	EventsByID(ctx context.Context, ids []int64) ([]Event, error)
+	// EventsBefore returns up to limit events matching filter with storage id < before
+	// (no bound when before is 0), newest first.
+	EventsBefore(ctx context.Context, filter EventFilter, before int64, limit int) ([]Event, error)
 	// LastStorageID returns the highest storage id appended so far (0 for an empty log).
 	LastStorageID(ctx context.Context) (int64, error)
 }
@@ -142,6 +145,13 @@ func (r *ApplyResult) Changed() bool {
 	return len(r.Added)+len(r.Updated)+len(r.Removed) > 0
 }
 
+// PartitionState is the latest events of one partition of an asset (0 means none).
+type PartitionState struct {
+	Partition               string
+	LatestMaterializationID int64
+	LatestObservationID     int64
+}
+
 // Catalog is the set of assets, their specs, checks and dependencies.
 type Catalog interface {
 	// Asset returns one asset. Returns ENOTFOUND if it was never declared or reported.
@@ -151,8 +161,18 @@ type Catalog interface {
 	AssetsByKey(ctx context.Context, keys []AssetKey) ([]*Asset, error)
 	// ListAssets returns up to limit assets whose key string sorts after `after`, in order.
 	ListAssets(ctx context.Context, after string, limit int) ([]*Asset, error)
+	// CountAssets returns how many assets the catalog has.
+	CountAssets(ctx context.Context) (int, error)
 	// Checks returns the checks of each asset, by key string, sorted by name.
 	Checks(ctx context.Context, keys []AssetKey) (map[string][]CheckState, error)
+	// CheckEvaluations returns the evaluations of one check, newest first, with storage
+	// id < before (no bound when before is 0).
+	CheckEvaluations(ctx context.Context, key AssetKey, check string, before int64, limit int) ([]Event, error)
+	// Partitions returns an asset's partitions in order, after a partition key.
+	Partitions(ctx context.Context, key AssetKey, after string, limit int) ([]PartitionState, error)
+	// PartitionStates returns one partition's latest events for each of keys that has it,
+	// by key string.
+	PartitionStates(ctx context.Context, keys []AssetKey, partition string) (map[string]PartitionState, error)
 	// Neighbours returns the direct upstream (parents) or downstream (children) keys of
 	// each asset, by key string, sorted.
 	Neighbours(ctx context.Context, keys []AssetKey, dir LineageDirection) (map[string][]AssetKey, error)

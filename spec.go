@@ -2,9 +2,10 @@ package plumbline
 
 import (
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // AssetSpec declares an asset: what it is, who owns it, what it depends on, how it is
@@ -56,21 +57,26 @@ type Definitions struct {
 // Duration is a time.Duration written as "24h" or "90m" in files and JSON.
 type Duration time.Duration
 
-// ParseDuration reads a Go duration ("1h30m") or a number of days ("7d").
+// ParseDuration reads a Go duration ("1h30m") or a whole or decimal number of days ("7d",
+// "1.5d"). Returns EINVALID for anything else, a negative duration, or one over 100 years.
 func ParseDuration(s string) (Duration, error) {
 	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days float64
-		if _, err := fmt.Sscanf(n, "%g", &days); err == nil && days >= 0 {
-			return Duration(days * float64(24*time.Hour)), nil
+	bad := Errorf(EINVALID, "%q is not a duration like 30m, 24h or 7d", s)
+	if n, ok := strings.CutSuffix(s, "d"); ok && n != "" && strings.Trim(n, "0123456789.") == "" {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || days > maxDays {
+			return 0, bad
 		}
+		return Duration(days * float64(24*time.Hour)), nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, Errorf(EINVALID, "%q is not a duration like 30m, 24h or 7d", s)
+	if err != nil || d < 0 || d > maxDays*24*time.Hour {
+		return 0, bad
 	}
 	return Duration(d), nil
 }
+
+const maxDays = 100 * 366
 
 func (d Duration) String() string { return time.Duration(d).String() }
 
@@ -85,6 +91,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &n); err != nil {
 			return err
 		}
+		if n < 0 {
+			return Errorf(EINVALID, "duration %d is negative", n)
+		}
 		*d = Duration(n)
 		return nil
 	}
@@ -96,13 +105,18 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ValidOwner reports whether s is an owner Dagster accepts: an email address or "team:name".
+// ValidOwner reports whether s is an owner Dagster accepts: an email address
+// (name@domain.tld) or "team:name".
 func ValidOwner(s string) bool {
-	if name, ok := strings.CutPrefix(s, "team:"); ok {
-		return name != "" && !strings.ContainsAny(name, " \t\n")
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return false
 	}
-	at := strings.IndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\n")
+	if name, ok := strings.CutPrefix(s, "team:"); ok {
+		return name != "" && !strings.Contains(name, ":")
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && !strings.Contains(domain, "@") &&
+		strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
 // Launchable reports whether the asset has a command Plumbline can launch.

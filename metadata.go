@@ -49,7 +49,9 @@ var metadataTypeAliases = map[string]string{
 }
 
 // MetadataEntry is one typed metadata value. Value is compact JSON: a string for text-like
-// types, an integer literal for int, a number for float, and so on.
+// types, an integer literal for int (of any size, as JSON allows), a number for float
+// (or the string "NaN", "Infinity" or "-Infinity", which JSON cannot write as numbers),
+// and so on.
 type MetadataEntry struct {
 	Key   string          `json:"key"`
 	Type  string          `json:"type"`

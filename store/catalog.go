@@ -69,7 +69,7 @@ func (s *Store) ListAssets(ctx context.Context, after string, limit int) ([]*plu
 	return out, nil
 }
 
-// CountAssets returns how many assets the catalog has.
+// CountAssets returns how many assets the catalog has. See plumbline.Catalog.
 func (s *Store) CountAssets(ctx context.Context) (int, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&assetRow{}).Count(&n).Error; err != nil {
@@ -98,15 +98,8 @@ func (s *Store) Checks(ctx context.Context, keys []plumbline.AssetKey) (map[stri
 	return out, nil
 }
 
-// PartitionState is the latest events of one partition of an asset.
-type PartitionState struct {
-	Partition               string
-	LatestMaterializationID int64
-	LatestObservationID     int64
-}
-
-// Partitions returns an asset's partitions in order, after a partition key.
-func (s *Store) Partitions(ctx context.Context, key plumbline.AssetKey, after string, limit int) ([]PartitionState, error) {
+// Partitions returns an asset's partitions in order. See plumbline.Catalog.
+func (s *Store) Partitions(ctx context.Context, key plumbline.AssetKey, after string, limit int) ([]plumbline.PartitionState, error) {
 	var rows []partitionRow
 	q := s.db.WithContext(ctx).Where("asset_key = ?", key.String()).Order("partition").Limit(limit)
 	if after != "" {
@@ -115,17 +108,16 @@ func (s *Store) Partitions(ctx context.Context, key plumbline.AssetKey, after st
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read partitions: %w", err)
 	}
-	out := make([]PartitionState, len(rows))
+	out := make([]plumbline.PartitionState, len(rows))
 	for i, r := range rows {
-		out[i] = PartitionState{r.Partition, derefInt(r.LastMaterializationID), derefInt(r.LastObservationID)}
+		out[i] = plumbline.PartitionState{Partition: r.Partition, LatestMaterializationID: derefInt(r.LastMaterializationID), LatestObservationID: derefInt(r.LastObservationID)}
 	}
 	return out, nil
 }
 
-// PartitionStates returns the latest events of one partition for each of keys, by key
-// string; assets without that partition are left out.
-func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, partition string) (map[string]PartitionState, error) {
-	out := map[string]PartitionState{}
+// PartitionStates returns one partition's latest events per asset. See plumbline.Catalog.
+func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, partition string) (map[string]plumbline.PartitionState, error) {
+	out := map[string]plumbline.PartitionState{}
 	db := s.db.WithContext(ctx)
 	err := inChunks(keyStrings(keys), func(chunk []string) error {
 		var rows []partitionRow
@@ -133,7 +125,7 @@ func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, 
 			return err
 		}
 		for _, r := range rows {
-			out[r.AssetKey] = PartitionState{r.Partition, derefInt(r.LastMaterializationID), derefInt(r.LastObservationID)}
+			out[r.AssetKey] = plumbline.PartitionState{Partition: r.Partition, LatestMaterializationID: derefInt(r.LastMaterializationID), LatestObservationID: derefInt(r.LastObservationID)}
 		}
 		return nil
 	})
@@ -143,8 +135,7 @@ func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, 
 	return out, nil
 }
 
-// CheckEvaluations returns the evaluations of one check, newest first, before a storage id
-// (all when before is 0).
+// CheckEvaluations returns a check's evaluations, newest first. See plumbline.Catalog.
 func (s *Store) CheckEvaluations(ctx context.Context, key plumbline.AssetKey, name string, before int64, limit int) ([]plumbline.Event, error) {
 	var rows []eventRow
 	q := s.db.WithContext(ctx).

@@ -37,7 +37,7 @@ func (s *Store) derive(tx *gorm.DB, events []plumbline.Event, now time.Time) ([]
 		partOrder  []partKey
 		checks     = map[checkKey]checkEval{}
 		checkOrder []checkKey
-		wipeAll    []string
+		partSeen   = map[partKey]bool{}
 		wipeParts  []partKey
 	)
 	for i := range events {
@@ -59,7 +59,10 @@ func (s *Store) derive(tx *gorm.DB, events []plumbline.Event, now time.Time) ([]
 			if p == nil {
 				p = &latest{}
 				partitions[pk] = p
-				partOrder = append(partOrder, pk)
+				if !partSeen[pk] {
+					partSeen[pk] = true
+					partOrder = append(partOrder, pk)
+				}
 			}
 			return p
 		}
@@ -90,7 +93,6 @@ func (s *Store) derive(tx *gorm.DB, events []plumbline.Event, now time.Time) ([]
 				continue
 			}
 			*a = latest{last: e.StorageID, wiped: true}
-			wipeAll = append(wipeAll, key)
 			for pk := range partitions {
 				if pk.asset == key {
 					delete(partitions, pk)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-
 	"github.com/plumbline/plumbline"
 )
 
@@ -97,8 +96,7 @@ func (s *Store) Events(ctx context.Context, f plumbline.EventFilter, after int64
 	return toEvents(rows), nil
 }
 
-// EventsBefore returns events matching filter with storage id < before (all when before is
-// 0), newest first.
+// EventsBefore returns events before a storage id, newest first. See plumbline.EventLog.
 func (s *Store) EventsBefore(ctx context.Context, f plumbline.EventFilter, before int64, limit int) ([]plumbline.Event, error) {
 	if limit <= 0 {
 		return nil, nil

@@ -168,16 +168,6 @@ type partitionRow struct {
 
 func (partitionRow) TableName() string { return "asset_partitions" }
 
-// edgeRow is a row of asset_edges: upstream → downstream, from a source (a spec's deps,
-// or lineage reported by another system).
-type edgeRow struct {
-	Upstream   string `gorm:"column:upstream"`
-	Downstream string `gorm:"column:downstream"`
-	Source     string `gorm:"column:source"`
-}
-
-func (edgeRow) TableName() string { return "asset_edges" }
-
 // parseStoredKey parses a key string written by this package (always valid).
 func parseStoredKey(s string) plumbline.AssetKey {
 	k, err := plumbline.ParseAssetKey(s)

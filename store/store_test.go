@@ -128,7 +128,7 @@ func TestPartitionsKeepTheirOwnLatest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []store.PartitionState{{Partition: "2026-01-01", LatestMaterializationID: ids[2]}, {Partition: "2026-01-02", LatestMaterializationID: ids[1]}}
+		want := []plumbline.PartitionState{{Partition: "2026-01-01", LatestMaterializationID: ids[2]}, {Partition: "2026-01-02", LatestMaterializationID: ids[1]}}
 		if diff := cmp.Diff(want, parts); diff != "" {
 			t.Errorf("partitions (-want +got):\n%s", diff)
 		}
@@ -354,6 +354,34 @@ func TestMetadataRoundTripsEveryType(t *testing.T) {
 		b2, _ := json.Marshal(got[0].Metadata)
 		if string(b1) != string(b2) {
 			t.Errorf("metadata changed:\n want %s\n got  %s", b1, b2)
+		}
+	})
+}
+
+func TestWipeThenReportInOneBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		p := func(typ plumbline.EventType, part string) plumbline.Event {
+			return plumbline.Event{Type: typ, AssetKey: key("w"), Partition: part}
+		}
+		mustAppend(t, s, p(plumbline.AssetMaterialization, "p1"), p(plumbline.AssetMaterialization, "p2"))
+		ids := mustAppend(t, s,
+			p(plumbline.AssetMaterialization, "p1"),
+			p(plumbline.AssetWiped, "p1"),
+			p(plumbline.AssetMaterialization, "p1"),
+			p(plumbline.AssetWiped, ""),
+			p(plumbline.AssetMaterialization, "p2"),
+		)
+		parts, err := s.Partitions(ctx, key("w"), "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []plumbline.PartitionState{{Partition: "p2", LatestMaterializationID: ids[4]}}
+		if diff := cmp.Diff(want, parts); diff != "" {
+			t.Errorf("partitions after wipes (-want +got):\n%s", diff)
+		}
+		a, _ := s.Asset(ctx, key("w"))
+		if a.LatestMaterializationID != ids[4] {
+			t.Errorf("latest = %d, want %d", a.LatestMaterializationID, ids[4])
 		}
 	})
 }

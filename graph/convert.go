@@ -1,0 +1,442 @@
+package graph
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/graph/gqlmodel"
+	"github.com/plumbline/plumbline/graph/model"
+	"github.com/plumbline/plumbline/selection"
+)
+
+// Page sizes.
+const (
+	defaultPage     = 100
+	maxPage         = 10000
+	defaultDepth    = 3
+	maxDepth        = 100
+	defaultNodes    = 1000
+	maxNodes        = 10000
+	maxFilterAssets = 10000
+)
+
+func invalid(format string, args ...any) error {
+	return plumbline.Errorf(plumbline.EINVALID, format, args...)
+}
+
+func pageSize(first *int, def, max int) (int, error) {
+	if first == nil {
+		return def, nil
+	}
+	if *first < 0 || *first > max {
+		return 0, invalid("first must be between 0 and %d, got %d", max, *first)
+	}
+	return *first, nil
+}
+
+func storageID(after *string) (int64, error) {
+	if after == nil {
+		return 0, nil
+	}
+	id, err := gqlmodel.ParseID(*after)
+	if err != nil {
+		return 0, invalid("cursor %s", err.Error())
+	}
+	return id, nil
+}
+
+func keyOf(in model.AssetKeyInput) (plumbline.AssetKey, error) {
+	k := plumbline.AssetKey(in.Path)
+	if err := k.Validate(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// requested reports whether the current field's selection asks for a field by name.
+func requested(ctx context.Context, name string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSelection bounds a selection's length: each term scans the catalog once.
+const maxSelection = 4096
+
+// selectKeys evaluates an asset selection over the catalog; returns sorted key strings.
+func (r *Resolver) selectKeys(ctx context.Context, sel string) ([]string, error) {
+	if len(sel) > maxSelection {
+		return nil, invalid("selection is %d characters long; the limit is %d", len(sel), maxSelection)
+	}
+	g, err := r.Catalog.Graph(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return selection.Select(g, sel)
+}
+
+func eventConnection(events []plumbline.Event, limit int) *model.EventConnection {
+	hasNext := len(events) > limit
+	if hasNext {
+		events = events[:limit]
+	}
+	nodes := gqlmodel.NewEvents(events)
+	c := &model.EventConnection{Nodes: nodes, Edges: make([]*model.EventEdge, len(nodes)), PageInfo: &model.PageInfo{HasNextPage: hasNext}}
+	for i, n := range nodes {
+		c.Edges[i] = &model.EventEdge{Cursor: idString(n.E.StorageID), Node: n}
+	}
+	if len(nodes) > 0 {
+		end := idString(nodes[len(nodes)-1].E.StorageID)
+		c.PageInfo.EndCursor = &end
+	}
+	return c
+}
+
+func parseTypes(types []string) ([]plumbline.EventType, error) {
+	out := make([]plumbline.EventType, 0, len(types))
+	for _, s := range types {
+		t, err := plumbline.ParseEventType(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// eventFilter turns the GraphQL filter into the domain's, resolving an asset selection to
+// its keys. ok is false when the filter can match nothing (a selection of no assets).
+func (r *Resolver) eventFilter(ctx context.Context, in *model.EventFilter) (f plumbline.EventFilter, ok bool, err error) {
+	if in == nil {
+		return f, true, nil
+	}
+	if f.Types, err = parseTypes(in.Types); err != nil {
+		return f, false, err
+	}
+	for i, k := range in.AssetKeys {
+		key, err := keyOf(*k)
+		if err != nil {
+			return f, false, invalid("assetKeys[%d]: %s", i, plumbline.ErrorMessage(err))
+		}
+		f.AssetKeys = append(f.AssetKeys, key)
+	}
+	if sel := strings.TrimSpace(deref(in.Selection)); sel != "" {
+		keys, err := r.selectKeys(ctx, sel)
+		if err != nil {
+			return f, false, err
+		}
+		if len(keys) == 0 {
+			return f, false, nil
+		}
+		if len(keys)+len(f.AssetKeys) > maxFilterAssets {
+			return f, false, invalid("the selection matches %d assets; an event filter takes at most %d", len(keys), maxFilterAssets)
+		}
+		f.AssetKeys = append(f.AssetKeys, parseKeys(keys)...)
+	}
+	f.RunID = deref(in.RunID)
+	f.Partition = deref(in.Partition)
+	if in.Since != nil {
+		f.Since = *in.Since
+	}
+	if in.Until != nil {
+		f.Until = *in.Until
+	}
+	return f, true, nil
+}
+
+// eventFromInput turns one reported event into the domain's.
+func eventFromInput(in *model.EventInput) (plumbline.Event, error) {
+	t := plumbline.EventType(strings.ToUpper(strings.TrimSpace(in.Type)))
+	if !t.Reportable() {
+		names := make([]string, len(plumbline.ReportableEventTypes))
+		for i, r := range plumbline.ReportableEventTypes {
+			names[i] = string(r)
+		}
+		return plumbline.Event{}, invalid("event type %q cannot be reported; reportable types are %s", in.Type, strings.Join(names, ", "))
+	}
+	e := plumbline.Event{
+		Type:        t,
+		RunID:       deref(in.RunID),
+		Partition:   deref(in.Partition),
+		DataVersion: deref(in.DataVersion),
+		Description: deref(in.Description),
+		CheckName:   deref(in.CheckName),
+		Passed:      in.Passed,
+		Severity:    deref(in.Severity),
+		Level:       deref(in.Level),
+		Message:     deref(in.Message),
+	}
+	if in.AssetKey != nil {
+		e.AssetKey = plumbline.AssetKey(in.AssetKey.Path)
+		if e.AssetKey == nil {
+			e.AssetKey = plumbline.AssetKey{}
+		}
+	}
+	if len(in.Metadata) > 0 {
+		m, err := plumbline.DecodeMetadata(in.Metadata)
+		if err != nil {
+			return plumbline.Event{}, err
+		}
+		e.Metadata = m
+	}
+	if in.Timestamp != nil {
+		e.Timestamp = *in.Timestamp
+		if e.Timestamp.After(time.Now().Add(24 * time.Hour)) {
+			return plumbline.Event{}, invalid("timestamp %s is in the future", e.Timestamp.Format(time.RFC3339))
+		}
+	}
+	return e, nil
+}
+
+func (r *Resolver) wrapAssets(ctx context.Context, assets []*plumbline.Asset) []*gqlmodel.Asset {
+	l := r.loadersFor(ctx)
+	out := make([]*gqlmodel.Asset, 0, len(assets))
+	for _, a := range assets {
+		if a == nil {
+			continue
+		}
+		l.assets.Prime(a.Key.String(), a)
+		out = append(out, &gqlmodel.Asset{A: a})
+	}
+	return out
+}
+
+// loadAssets loads assets by key, leaving out keys that do not exist.
+func (r *Resolver) loadAssets(ctx context.Context, keys []plumbline.AssetKey) ([]*gqlmodel.Asset, error) {
+	strs := make([]string, len(keys))
+	for i, k := range keys {
+		strs[i] = k.String()
+	}
+	as, err := r.loadersFor(ctx).assets.LoadAll(ctx, strs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gqlmodel.Asset, 0, len(as))
+	for _, a := range as {
+		if a != nil {
+			out = append(out, &gqlmodel.Asset{A: a})
+		}
+	}
+	return out, nil
+}
+
+// Nested lists (each asset's upstream, each edge's node) are resolved one list at a
+// time, so their batch resolvers would cost a query per list. The resolvers that return
+// assets therefore look ahead at what is asked of them and load it for all at once;
+// the nested resolvers then find it in the loaders' cache.
+
+// selected returns the fields selected under the current field, following a path of
+// field names (none: the current field's own selection).
+func selected(ctx context.Context, path ...string) []graphql.CollectedField {
+	if graphql.GetFieldContext(ctx) == nil {
+		return nil
+	}
+	fields := graphql.CollectFieldsCtx(ctx, nil)
+	for _, name := range path {
+		var next []graphql.CollectedField
+		for _, f := range fields {
+			if f.Name == name {
+				next = append(next, graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, nil)...)
+			}
+		}
+		fields = next
+	}
+	return fields
+}
+
+// prefetch loads what fields ask of assets, for all of them at once.
+func (r *Resolver) prefetch(ctx context.Context, assets []*gqlmodel.Asset, fields []graphql.CollectedField) {
+	if len(assets) == 0 || len(fields) == 0 {
+		return
+	}
+	l := r.loadersFor(ctx)
+	keys := make([]string, len(assets))
+	for i, a := range assets {
+		keys[i] = a.A.Key.String()
+	}
+	var (
+		ids  []int64
+		wg   sync.WaitGroup
+		done = map[string]bool{}
+	)
+	load := func(name string, f func()) {
+		if done[name] {
+			return
+		}
+		done[name] = true
+		wg.Add(1)
+		go func() { defer wg.Done(); f() }()
+	}
+	for _, f := range fields {
+		switch f.Name {
+		case "latestMaterialization", "latestObservation", "latestFailure":
+			if len(f.Arguments) > 0 {
+				continue // a partition's latest: read per batch
+			}
+			for _, a := range assets {
+				switch f.Name {
+				case "latestMaterialization":
+					ids = append(ids, a.A.LatestMaterializationID)
+				case "latestObservation":
+					ids = append(ids, a.A.LatestObservationID)
+				default:
+					ids = append(ids, a.A.LatestFailureID)
+				}
+			}
+		case "checks", "checkStatus":
+			evaluations := false
+			if f.Name == "checks" {
+				for _, c := range graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, nil) {
+					evaluations = evaluations || c.Name == "latestEvaluation"
+				}
+			}
+			load(f.Name, func() {
+				lists, err := l.checks.LoadAll(ctx, keys)
+				if err != nil || !evaluations {
+					return
+				}
+				var evalIDs []int64
+				for _, cs := range lists {
+					for _, c := range cs {
+						evalIDs = append(evalIDs, c.LastEvaluationID)
+					}
+				}
+				_, _ = r.loadEvents(ctx, evalIDs)
+			})
+		case "upstream":
+			load(f.Name, func() { _, _ = l.parents.LoadAll(ctx, keys) })
+		case "downstream":
+			load(f.Name, func() { _, _ = l.children.LoadAll(ctx, keys) })
+		}
+	}
+	if len(ids) > 0 {
+		load("events", func() { _, _ = r.loadEvents(ctx, ids) })
+	}
+	wg.Wait()
+}
+
+// neighbours resolves upstream or downstream for a batch of assets.
+func (r *Resolver) neighbours(ctx context.Context, objs []*gqlmodel.Asset, dir plumbline.LineageDirection) ([][]*gqlmodel.Asset, error) {
+	l := r.loadersFor(ctx)
+	loader := l.parents
+	if dir == plumbline.Downstream {
+		loader = l.children
+	}
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.A.Key.String()
+	}
+	lists, err := loader.LoadAll(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var all []plumbline.AssetKey
+	for _, ks := range lists {
+		all = append(all, ks...)
+	}
+	assets, err := r.loadAssets(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]*gqlmodel.Asset, len(assets))
+	for _, a := range assets {
+		byKey[a.A.Key.String()] = a
+	}
+	r.prefetch(ctx, assets, selected(ctx))
+	out := make([][]*gqlmodel.Asset, len(objs))
+	for i, ks := range lists {
+		out[i] = make([]*gqlmodel.Asset, 0, len(ks))
+		for _, k := range ks {
+			if a := byKey[k.String()]; a != nil {
+				out[i] = append(out[i], a)
+			}
+		}
+	}
+	return out, nil
+}
+
+// latest resolves a latest-event field for a batch of assets: from the asset's own
+// pointer, or from the named partition's.
+func (r *Resolver) latest(ctx context.Context, objs []*gqlmodel.Asset, partition *string, pick func(*plumbline.Asset) int64, pickPart func(plumbline.PartitionState) int64) ([]*gqlmodel.Event, error) {
+	ids := make([]int64, len(objs))
+	if partition == nil {
+		for i, o := range objs {
+			ids[i] = pick(o.A)
+		}
+	} else {
+		keys := make([]plumbline.AssetKey, len(objs))
+		for i, o := range objs {
+			keys[i] = o.A.Key
+		}
+		states, err := r.Catalog.PartitionStates(ctx, keys, *partition)
+		if err != nil {
+			return nil, err
+		}
+		for i, o := range objs {
+			if st, ok := states[o.A.Key.String()]; ok {
+				ids[i] = pickPart(st)
+			}
+		}
+	}
+	return r.eventsByID(ctx, ids)
+}
+
+func (r *Resolver) eventsByID(ctx context.Context, ids []int64) ([]*gqlmodel.Event, error) {
+	evs, err := r.loadEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gqlmodel.Event, len(evs))
+	for i, e := range evs {
+		if e != nil {
+			out[i] = &gqlmodel.Event{E: e}
+		}
+	}
+	return out, nil
+}
+
+func (r *Resolver) checks(ctx context.Context, objs []*gqlmodel.Asset) ([][]plumbline.CheckState, error) {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.A.Key.String()
+	}
+	return r.loadersFor(ctx).checks.LoadAll(ctx, keys)
+}
+
+// worstStatus summarizes an asset's checks: FAILED if any failed, else WARNING if any
+// warned, else PASSED if any passed, else NOT_EVALUATED.
+func worstStatus(checks []plumbline.CheckState) string {
+	rank := map[string]int{plumbline.CheckNotEvaluated: 0, plumbline.CheckPassed: 1, plumbline.CheckWarning: 2, plumbline.CheckFailed: 3}
+	worst := plumbline.CheckNotEvaluated
+	for i := range checks {
+		if s := checks[i].Status(); rank[s] > rank[worst] {
+			worst = s
+		}
+	}
+	return worst
+}
+
+func keyList(keys []plumbline.AssetKey) []plumbline.AssetKey {
+	if keys == nil {
+		return []plumbline.AssetKey{}
+	}
+	return keys
+}

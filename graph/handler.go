@@ -1,0 +1,100 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/graph/model"
+	"github.com/plumbline/plumbline/internal/apierr"
+)
+
+// ComplexityLimit bounds the cost of one operation. Lists cost their child complexity
+// once per 100 items asked for (upstream/downstream as 10 items), so a page of 10,000
+// assets with their latest events is fine, and a query nested ten lists deep is not.
+const ComplexityLimit = 20000
+
+// NewServer returns the GraphQL server over r: POST and GET transports, a parsed-query
+// cache, automatic persisted queries, a complexity limit, per-response loaders, errors
+// mapped to their codes, and panics recovered.
+func NewServer(r *Resolver) *handler.Server {
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(withLoaders(ctx, newLoaders(r.Log, r.Catalog)))
+	})
+	srv.SetErrorPresenter(r.presentError)
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		r.Logger.Error("graphql: panic", "panic", v, "stack", string(debug.Stack()))
+		return errors.New("panic in resolver")
+	})
+	return srv
+}
+
+// presentError shows domain errors with their message and code, and hides everything
+// else behind "internal error" after logging it.
+func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error {
+	gerr := graphql.DefaultErrorPresenter(ctx, err)
+	var perr *plumbline.Error
+	if errors.As(err, &perr) || !apierr.Internal(err) {
+		err = apierr.Normalize(err)
+		gerr.Message = plumbline.ErrorMessage(err)
+		setCode(gerr, apierr.GraphQLCode(err))
+		return gerr
+	}
+	var gq *gqlerror.Error
+	if errors.As(err, &gq) && gq.Err == nil {
+		return gerr // parse and validation errors: already written for clients
+	}
+	r.Logger.ErrorContext(ctx, "graphql: internal error", "path", gerr.Path.String(), "err", err)
+	gerr.Message = "internal error"
+	setCode(gerr, apierr.GraphQLCode(err))
+	return gerr
+}
+
+func setCode(e *gqlerror.Error, code string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+}
+
+func complexity() ComplexityRoot {
+	var c ComplexityRoot
+	pages := func(child int, first *int) int {
+		n := defaultPage
+		if first != nil {
+			n = *first
+		}
+		return child * max(1, (n+99)/100)
+	}
+	c.Query.Assets = func(child int, _ *string, first *int, _ *string) int { return pages(child, first) }
+	c.Query.Events = func(child int, _ *model.EventFilter, first *int, _ *string) int { return pages(child, first) }
+	c.Asset.Events = func(child int, _ []string, _ *string, first *int, _ *string) int { return pages(child, first) }
+	c.Asset.Partitions = func(child int, first *int, _ *string) int { return pages(child, first) }
+	c.AssetCheck.Evaluations = func(child int, first *int, _ *string) int { return pages(child, first) }
+	c.Asset.Upstream = func(child int) int { return child * 10 }
+	c.Asset.Downstream = func(child int) int { return child * 10 }
+	c.LineageGraph.Nodes = func(child int) int { return child * 10 }
+	c.LineageGraph.Layers = func(child int) int { return child * 10 }
+	return c
+}

@@ -45,6 +45,9 @@ func (k AssetKey) Validate() error {
 			}
 			return Errorf(EINVALID, "asset key %q has an empty part at position %d", k.String(), i+1)
 		}
+		if err := ValidText("asset key", part, 0); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package plumbline
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EventType names what an event records. Types are never renamed.
@@ -118,6 +119,9 @@ func (e *Event) Normalize() error {
 			return err
 		}
 	}
+	if err := e.checkText(); err != nil {
+		return err
+	}
 	switch e.Type {
 	case AssetCheckEvaluation:
 		if e.CheckName == "" {
@@ -137,6 +141,56 @@ func (e *Event) Normalize() error {
 			return err
 		}
 		e.Level = lvl
+	}
+	return nil
+}
+
+// MaxIndexedBytes bounds the text fields that are indexed (asset key, partition, check
+// name, run id): databases cannot index arbitrarily long keys.
+const MaxIndexedBytes = 1024
+
+// checkText rejects text no database can store: invalid UTF-8 and NUL characters, and
+// indexed fields longer than MaxIndexedBytes.
+func (e *Event) checkText() error {
+	if len(e.AssetKey.String()) > MaxIndexedBytes {
+		return Errorf(EINVALID, "asset key is longer than %d bytes", MaxIndexedBytes)
+	}
+	for _, f := range []struct {
+		name, value string
+		limit       int
+	}{
+		{"partition", e.Partition, MaxIndexedBytes},
+		{"check name", e.CheckName, MaxIndexedBytes},
+		{"run id", e.RunID, MaxIndexedBytes},
+		{"data version", e.DataVersion, 0},
+		{"description", e.Description, 0},
+		{"message", e.Message, 0},
+	} {
+		if err := ValidText(f.name, f.value, f.limit); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.Metadata {
+		if err := ValidText("metadata key", m.Key, 0); err != nil {
+			return err
+		}
+		if !utf8.Valid(m.Value) {
+			return Errorf(EINVALID, "metadata %q is not valid UTF-8", m.Key)
+		}
+	}
+	return nil
+}
+
+// ValidText returns EINVALID naming the field if s is not valid UTF-8, holds a NUL
+// character, or is longer than limit bytes (when limit > 0).
+func ValidText(name, s string, limit int) error {
+	switch {
+	case !utf8.ValidString(s):
+		return Errorf(EINVALID, "%s is not valid UTF-8", name)
+	case strings.IndexByte(s, 0) >= 0:
+		return Errorf(EINVALID, "%s contains a NUL character", name)
+	case limit > 0 && len(s) > limit:
+		return Errorf(EINVALID, "%s is longer than %d bytes", name, limit)
 	}
 	return nil
 }

@@ -55,6 +55,9 @@ type Store struct {
 	done     chan struct{}
 	closeMu  sync.Once
 
+	closeLock sync.RWMutex // held for writing by Close, for reading while queuing a write
+	closed    bool
+
 	knownMu sync.RWMutex
 	known   map[string]struct{} // asset keys known to exist (rows are never deleted)
 
@@ -166,6 +169,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
+		s.closeLock.Lock()
+		s.closed = true
+		s.closeLock.Unlock()
 		close(s.stop)
 		<-s.done
 		var sqlDB interface{ Close() error }

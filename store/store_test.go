@@ -385,3 +385,28 @@ func TestWipeThenReportInOneBatch(t *testing.T) {
 		}
 	})
 }
+
+func TestAppendAfterCloseFailsInsteadOfHanging(t *testing.T) {
+	s := dbtest.SQLite(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Append(ctx, []plumbline.Event{mat("a")})
+			errs <- err
+		}()
+	}
+	s.Close()
+	wg.Wait() // every append returns: committed before Close, or refused after it
+	close(errs)
+	for err := range errs {
+		if err != nil && plumbline.ErrorCode(err) != plumbline.EUNAVAILABLE {
+			t.Errorf("append during close: %v", err)
+		}
+	}
+	if _, err := s.Append(ctx, []plumbline.Event{mat("a")}); plumbline.ErrorCode(err) != plumbline.EUNAVAILABLE {
+		t.Errorf("append after close: %v", err)
+	}
+}

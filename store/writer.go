@@ -47,11 +47,18 @@ var errClosed = plumbline.Errorf(plumbline.EUNAVAILABLE, "the server is shutting
 // write queues a request for the writer and waits for its result.
 func (s *Store) write(ctx context.Context, events []plumbline.Event, fn txFunc) ([]plumbline.Event, error) {
 	req := &writeReq{ctx: ctx, events: events, fn: fn, done: make(chan writeResult, 1)}
+	// The read lock keeps Close from stopping the writer while a request is being queued,
+	// so every queued request is answered.
+	s.closeLock.RLock()
+	if s.closed {
+		s.closeLock.RUnlock()
+		return nil, errClosed
+	}
 	select {
 	case s.writes <- req:
-	case <-s.stop:
-		return nil, errClosed
+		s.closeLock.RUnlock()
 	case <-ctx.Done():
+		s.closeLock.RUnlock()
 		return nil, ctx.Err()
 	}
 	// Once queued the request is committed or failed as a whole; waiting for the answer
@@ -67,6 +74,7 @@ func (s *Store) writer() {
 		select {
 		case first = <-s.writes:
 		case <-s.stop:
+			// Close has made sure nothing more is queued: commit what is.
 			for {
 				select {
 				case r := <-s.writes:

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,19 +94,36 @@ func (r *Resolver) selectKeys(ctx context.Context, sel string) ([]string, error)
 	return selection.Select(g, sel)
 }
 
+// eventConnection pages events read forward: up to limit of them, and one more if there
+// is a next page.
 func eventConnection(events []plumbline.Event, limit int) *model.EventConnection {
 	hasNext := len(events) > limit
 	if hasNext {
 		events = events[:limit]
 	}
+	return newEventConnection(events, &model.PageInfo{HasNextPage: hasNext})
+}
+
+// backwardConnection pages events read backward (newest first): up to limit of them, and
+// one more if there is a previous page. The page itself is in ascending order.
+func backwardConnection(events []plumbline.Event, limit int) *model.EventConnection {
+	hasPrev := len(events) > limit
+	if hasPrev {
+		events = events[:limit]
+	}
+	slices.Reverse(events)
+	return newEventConnection(events, &model.PageInfo{HasPreviousPage: hasPrev})
+}
+
+func newEventConnection(events []plumbline.Event, info *model.PageInfo) *model.EventConnection {
 	nodes := gqlmodel.NewEvents(events)
-	c := &model.EventConnection{Nodes: nodes, Edges: make([]*model.EventEdge, len(nodes)), PageInfo: &model.PageInfo{HasNextPage: hasNext}}
+	c := &model.EventConnection{Nodes: nodes, Edges: make([]*model.EventEdge, len(nodes)), PageInfo: info}
 	for i, n := range nodes {
 		c.Edges[i] = &model.EventEdge{Cursor: idString(n.E.StorageID), Node: n}
 	}
 	if len(nodes) > 0 {
-		end := idString(nodes[len(nodes)-1].E.StorageID)
-		c.PageInfo.EndCursor = &end
+		start, end := idString(nodes[0].E.StorageID), idString(nodes[len(nodes)-1].E.StorageID)
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
 	}
 	return c
 }

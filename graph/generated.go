@@ -189,8 +189,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	PipesSpec struct {
@@ -202,7 +204,7 @@ type ComplexityRoot struct {
 	Query struct {
 		Asset   func(childComplexity int, key model.AssetKeyInput) int
 		Assets  func(childComplexity int, selection *string, first *int, after *string) int
-		Events  func(childComplexity int, filter *model.EventFilter, first *int, after *string) int
+		Events  func(childComplexity int, filter *model.EventFilter, first *int, after *string, last *int, before *string) int
 		Lineage func(childComplexity int, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) int
 	}
 
@@ -250,7 +252,7 @@ type MutationResolver interface {
 type QueryResolver interface {
 	Asset(ctx context.Context, key model.AssetKeyInput) (*gqlmodel.Asset, error)
 	Assets(ctx context.Context, selection *string, first *int, after *string) (*model.AssetConnection, error)
-	Events(ctx context.Context, filter *model.EventFilter, first *int, after *string) (*model.EventConnection, error)
+	Events(ctx context.Context, filter *model.EventFilter, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Lineage(ctx context.Context, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) (*gqlmodel.LineageGraph, error)
 }
 
@@ -877,6 +879,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "PipesSpec.command":
 		if e.ComplexityRoot.PipesSpec.Command == nil {
@@ -929,7 +943,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["filter"].(*model.EventFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["filter"].(*model.EventFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Query.lineage":
 		if e.ComplexityRoot.Query.Lineage == nil {
@@ -1108,6 +1122,8 @@ type EventConnection {
 type PageInfo {
   hasNextPage: Boolean!
   endCursor: String
+  hasPreviousPage: Boolean!
+  startCursor: String
 }
 
 type Asset {
@@ -1119,6 +1135,7 @@ type Asset {
   latestObservation(partition: String): Event
   "The latest failure to materialize, if it came after the latest materialization."
   latestFailure: Event
+  "The asset's events, newest first; after is a storageId cursor (older events follow it)."
   events(types: [String!], partition: String, first: Int, after: ID): EventConnection!
   checks: [AssetCheck!]!
   "The worst status of the asset's checks: PASSED, WARNING, FAILED or NOT_EVALUATED (also when it has no checks)."
@@ -1286,8 +1303,11 @@ type Query {
   asset(key: AssetKeyInput!): Asset
   "Assets in key order, optionally narrowed by an asset selection (Dagster syntax)."
   assets(selection: String, first: Int, after: String): AssetConnection!
-  "Events in ascending storageId order."
-  events(filter: EventFilter, first: Int, after: ID): EventConnection!
+  """
+  Events in ascending storageId order: the first N after a cursor, or with last, the
+  last N before a cursor (the newest events when there is no cursor).
+  """
+  events(filter: EventFilter, first: Int, after: ID, last: Int, before: ID): EventConnection!
   lineage(key: AssetKeyInput!, direction: LineageDirection!, depth: Int, limit: Int): LineageGraph!
 }
 
@@ -1589,6 +1609,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
@@ -1970,6 +1994,22 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -4888,6 +4928,52 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _PipesSpec_command(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.PipesSpec) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5055,7 +5141,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["filter"].(*model.EventFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["filter"].(*model.EventFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventConnection) graphql.Marshaler {
@@ -8131,6 +8217,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

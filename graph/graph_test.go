@@ -243,6 +243,25 @@ func TestEventsFilterAndCursor(t *testing.T) {
 		if len(resp.Events.Nodes) != 5 || *resp.Events.Nodes[0].Level != "WARNING" {
 			t.Fatalf("log lines: %+v", resp.Events)
 		}
+		var newest struct {
+			Events struct {
+				Nodes    []struct{ StorageID string }
+				PageInfo struct {
+					HasPreviousPage bool
+					StartCursor     string
+				}
+			}
+		}
+		back := `query($n: Int, $b: ID) { events(last: $n, before: $b) { nodes { storageId } pageInfo { hasPreviousPage startCursor } } }`
+		post(t, c, back, &newest, Var("n", 3))
+		if len(newest.Events.Nodes) != 3 || newest.Events.Nodes[2].StorageID != "11" || newest.Events.Nodes[0].StorageID != "9" || !newest.Events.PageInfo.HasPreviousPage {
+			t.Errorf("newest three events: %+v", newest.Events)
+		}
+		post(t, c, back, &newest, Var("n", 10), Var("b", newest.Events.PageInfo.StartCursor))
+		// 11 events: the definitions applied, then the ten reported.
+		if len(newest.Events.Nodes) != 8 || newest.Events.Nodes[0].StorageID != "1" || newest.Events.PageInfo.HasPreviousPage {
+			t.Errorf("events before 9: %+v", newest.Events)
+		}
 		if msg, _ := errorOf(t, c, q, Var("f", map[string]any{"types": []string{"NOPE"}})); msg != `unknown event type "NOPE"` {
 			t.Errorf("unknown type: %s", msg)
 		}

@@ -88,7 +88,12 @@ func complexity() ComplexityRoot {
 		return child * max(1, (n+99)/100)
 	}
 	c.Query.Assets = func(child int, _ *string, first *int, _ *string) int { return pages(child, first) }
-	c.Query.Events = func(child int, _ *model.EventFilter, first *int, _ *string) int { return pages(child, first) }
+	c.Query.Events = func(child int, _ *model.EventFilter, first *int, _ *string, last *int, _ *string) int {
+		if last != nil {
+			return pages(child, last)
+		}
+		return pages(child, first)
+	}
 	c.Asset.Events = func(child int, _ []string, _ *string, first *int, _ *string) int { return pages(child, first) }
 	c.Asset.Partitions = func(child int, first *int, _ *string) int { return pages(child, first) }
 	c.AssetCheck.Evaluations = func(child int, first *int, _ *string) int { return pages(child, first) }

@@ -7,11 +7,11 @@ package graph
 
 import (
 	"context"
-	"github.com/plumbline/plumbline"
-	"github.com/plumbline/plumbline/defs"
 	"sort"
 	"strings"
 
+	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/defs"
 	"github.com/plumbline/plumbline/graph/gqlmodel"
 	"github.com/plumbline/plumbline/graph/model"
 )
@@ -301,12 +301,20 @@ func (r *queryResolver) Assets(ctx context.Context, selection *string, first *in
 }
 
 // Events is the resolver for the events field.
-func (r *queryResolver) Events(ctx context.Context, filter *model.EventFilter, first *int, after *string) (*model.EventConnection, error) {
-	n, err := pageSize(first, defaultPage, maxPage)
+func (r *queryResolver) Events(ctx context.Context, filter *model.EventFilter, first *int, after *string, last *int, before *string) (*model.EventConnection, error) {
+	backward := last != nil || before != nil
+	if backward && (first != nil || after != nil) {
+		return nil, invalid("page with first and after, or with last and before, not both")
+	}
+	size, cursor := first, after
+	if backward {
+		size, cursor = last, before
+	}
+	n, err := pageSize(size, defaultPage, maxPage)
 	if err != nil {
 		return nil, err
 	}
-	afterID, err := storageID(after)
+	id, err := storageID(cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +325,14 @@ func (r *queryResolver) Events(ctx context.Context, filter *model.EventFilter, f
 	if !ok {
 		return eventConnection(nil, n), nil
 	}
-	evs, err := r.Log.Events(ctx, f, afterID, n+1)
+	if backward {
+		evs, err := r.Log.EventsBefore(ctx, f, id, n+1)
+		if err != nil {
+			return nil, err
+		}
+		return backwardConnection(evs, n), nil
+	}
+	evs, err := r.Log.Events(ctx, f, id, n+1)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (s *Store) ApplyDefinitions(ctx context.Context, location string, defs *plu
 		if _, dup := specs[k]; dup {
 			return nil, plumbline.Errorf(plumbline.EINVALID, "asset %s is declared twice", k)
 		}
-		b, err := json.Marshal(a)
+		b, err := marshal(a)
 		if err != nil {
 			return nil, fmt.Errorf("encode spec of %s: %w", k, err)
 		}
@@ -149,7 +149,7 @@ func (s *Store) ApplyDefinitions(ctx context.Context, location string, defs *plu
 				depKeys[d.String()] = true
 			}
 			for _, c := range a.Checks {
-				b, _ := json.Marshal(c)
+				b, _ := marshal(c)
 				checks = append(checks, check{k, c.Name, string(b)})
 			}
 		}
@@ -215,7 +215,7 @@ func appliedEvent(r *plumbline.ApplyResult, declared int) plumbline.Event {
 		if len(strs) > 100 {
 			strs = append(strs[:100], fmt.Sprintf("… and %d more", len(strs)-100))
 		}
-		b, _ := json.Marshal(strs)
+		b, _ := marshal(strs)
 		meta = append(meta, plumbline.MetadataEntry{Key: part.name, Type: plumbline.MetaJSON, Value: b})
 	}
 	return plumbline.Event{
@@ -230,12 +230,12 @@ func jsonOrNull[T []string | map[string]string](v T) *string {
 	if len(v) == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(v)
+	b, _ := marshal(v)
 	s := string(b)
 	return &s
 }
 
 func jsonString(s string) json.RawMessage {
-	b, _ := json.Marshal(s)
+	b, _ := marshal(s)
 	return b
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -56,7 +57,7 @@ func newEventRow(e *plumbline.Event) eventRow {
 		r.AssetKey = &k
 	}
 	if len(e.Metadata) > 0 {
-		b, _ := json.Marshal(e.Metadata) // entries hold valid JSON
+		b, _ := marshal(e.Metadata) // entries hold valid JSON
 		m := string(b)
 		r.Metadata = &m
 	}
@@ -167,6 +168,18 @@ type partitionRow struct {
 }
 
 func (partitionRow) TableName() string { return "asset_partitions" }
+
+// marshal encodes v as compact JSON without escaping <, > and &, so stored text (metadata
+// values above all) keeps the bytes it was reported with.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
 // parseStoredKey parses a key string written by this package (always valid).
 func parseStoredKey(s string) plumbline.AssetKey {

@@ -410,3 +410,18 @@ func TestAppendAfterCloseFailsInsteadOfHanging(t *testing.T) {
 		t.Errorf("append after close: %v", err)
 	}
 }
+
+func TestMetadataTextKeepsItsBytes(t *testing.T) {
+	s := dbtest.SQLite(t)
+	meta, err := plumbline.DecodeMetadata([]byte(`{"sql": "select a from t where x < 3 && y > 2", "md": {"raw_value": "<b>bold</b> & co", "type": "md"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := mustAppend(t, s, mat("a", meta...))
+	got, _ := s.EventsByID(ctx, ids)
+	for i, e := range got[0].Metadata {
+		if string(e.Value) != string(meta[i].Value) {
+			t.Errorf("%s came back as %s, want %s", e.Key, e.Value, meta[i].Value)
+		}
+	}
+}

@@ -47,7 +47,25 @@ type PipesSpec struct {
 	Cwd     string            `json:"cwd,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
 	Timeout Duration          `json:"timeout,omitempty"`
+	// Context is how the Pipes context reaches the program: "data" (inline in the
+	// environment, the default) or "file".
+	Context string `json:"context,omitempty"`
+	// Messages is where the program writes Pipes messages: "file" (a JSON Lines file,
+	// the default), "stdout" or "stderr".
+	Messages string `json:"messages,omitempty"`
+	// ImplicitMaterialization, when false, stops a successful run from recording a
+	// materialization of this asset when the program did not report one.
+	ImplicitMaterialization *bool `json:"implicit_materialization,omitempty"`
 }
+
+// Pipes context and message channels.
+const (
+	PipesContextData   = "data"
+	PipesContextFile   = "file"
+	PipesMessagesFile  = "file"
+	PipesMessageStdout = "stdout"
+	PipesMessageStderr = "stderr"
+)
 
 // Definitions is the declarative content of a definitions file.
 type Definitions struct {

@@ -10,7 +10,8 @@ import (
 )
 
 // migration is one versioned change of the schema. Its SQL may hold {{key}} for a text
-// column compared in byte order on every dialect; statements are separated by ";\n".
+// column compared in byte order on every dialect and {{bytes}} for binary data;
+// statements are separated by ";\n".
 type migration struct {
 	version int
 	name    string
@@ -95,6 +96,42 @@ CREATE TABLE catalog_state (
 	version BIGINT NOT NULL
 );
 INSERT INTO catalog_state (id, version) VALUES (1, 0)`},
+	{2, "runs and their output", `
+CREATE TABLE runs (
+	id           {{key}} PRIMARY KEY,
+	seq          BIGINT NOT NULL UNIQUE,
+	status       TEXT NOT NULL,
+	asset_keys   TEXT NOT NULL,
+	partition    TEXT,
+	tags         TEXT,
+	launched_by  TEXT,
+	launch       TEXT NOT NULL,
+	created_at   BIGINT NOT NULL,
+	started_at   BIGINT,
+	ended_at     BIGINT,
+	worker       TEXT,
+	heartbeat_at BIGINT,
+	pid          BIGINT,
+	exit_code    INTEGER,
+	message      TEXT
+);
+CREATE INDEX runs_status ON runs (status, seq);
+CREATE INDEX runs_created ON runs (created_at);
+
+CREATE TABLE run_assets (
+	asset_key {{key}} NOT NULL,
+	seq       BIGINT NOT NULL,
+	run_id    {{key}} NOT NULL,
+	PRIMARY KEY (asset_key, seq)
+);
+
+CREATE TABLE run_output (
+	run_id {{key}} NOT NULL,
+	stream TEXT NOT NULL,
+	start  BIGINT NOT NULL,
+	data   {{bytes}} NOT NULL,
+	PRIMARY KEY (run_id, stream, start)
+)`},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -124,11 +161,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			if n > 0 {
 				return nil
 			}
-			key := "TEXT"
+			key, bytes := "TEXT", "BLOB"
 			if s.postgres {
-				key = `TEXT COLLATE "C"`
+				key, bytes = `TEXT COLLATE "C"`, "BYTEA"
 			}
-			for _, stmt := range strings.Split(strings.ReplaceAll(m.sql, "{{key}}", key), ";\n") {
+			sql := strings.NewReplacer("{{key}}", key, "{{bytes}}", bytes).Replace(m.sql)
+			for _, stmt := range strings.Split(sql, ";\n") {
 				if strings.TrimSpace(stmt) == "" {
 					continue
 				}

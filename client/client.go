@@ -52,6 +52,7 @@ const DefaultUserAgent = "plumbline-go-client"
 type Client struct {
 	base  string // the server's URL, without a trailing slash
 	token string
+	user  string
 	hc    *http.Client
 	ua    string
 }
@@ -66,6 +67,13 @@ func WithToken(token string) Option { return func(c *Client) { c.token = token }
 // WithHTTPClient sends requests with hc instead of a client of the client's own (which has
 // no timeout of its own: requests are bounded by their context).
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// UserHeader is the request header that names who makes a request (WithUser).
+const UserHeader = "X-Plumbline-User"
+
+// WithUser names who makes the requests, e.g. "alice@laptop": the server records it as
+// who launched or cancelled a run. It is attribution, not authentication.
+func WithUser(who string) Option { return func(c *Client) { c.user = who } }
 
 // WithUserAgent sets the User-Agent header; the default is DefaultUserAgent.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.ua = ua } }
@@ -477,6 +485,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*res
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.user != "" {
+		req.Header.Set(UserHeader, c.user)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -19,7 +19,7 @@ var (
 	assetFields     = []string{"key", "description", "group", "owners", "kinds", "tags", "code_version", "metadata", "deps", "checks", "freshness", "pipes"}
 	checkFields     = []string{"name", "description", "blocking", "severity"}
 	freshnessFields = []string{"max_lag", "cron"}
-	pipesFields     = []string{"command", "cwd", "env", "timeout"}
+	pipesFields     = []string{"command", "cwd", "env", "timeout", "context", "messages", "implicit_materialization"}
 )
 
 var (
@@ -383,6 +383,13 @@ func (p *parser) pipes(n *yaml.Node, path string) *plumbline.PipesSpec {
 				p.errorf(f.val, fp, "timeout must not be negative")
 			}
 			ps.Timeout = d
+		case "context":
+			ps.Context = p.oneOf(f.val, fp, plumbline.PipesContextData, plumbline.PipesContextFile)
+		case "messages":
+			ps.Messages = p.oneOf(f.val, fp, plumbline.PipesMessagesFile, plumbline.PipesMessageStdout, plumbline.PipesMessageStderr)
+		case "implicit_materialization":
+			b := p.boolean(f.val, fp)
+			ps.ImplicitMaterialization = &b
 		default:
 			p.unknownField(f, path, pipesFields)
 		}
@@ -398,6 +405,21 @@ func (p *parser) pipes(n *yaml.Node, path string) *plumbline.PipesSpec {
 		ps.Cwd = dir
 	}
 	return &ps
+}
+
+// oneOf reads a scalar that must be one of choices.
+func (p *parser) oneOf(n *yaml.Node, path string, choices ...string) string {
+	s, ok := p.scalar(n, path)
+	if !ok {
+		return ""
+	}
+	for _, c := range choices {
+		if s == c {
+			return s
+		}
+	}
+	p.errorf(n, path, "%q is not one of %s", s, strings.Join(choices, ", "))
+	return ""
 }
 
 // command reads a command: a list of program and arguments, or a string run by sh -c.

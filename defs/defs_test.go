@@ -514,3 +514,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPipesChannelsAndImplicitMaterialization(t *testing.T) {
+	d, err := defs.Parse("p.yaml", []byte(`
+assets:
+  - key: a
+    pipes:
+      command: [python3, job.py]
+      context: file
+      messages: stderr
+      implicit_materialization: false
+`), defs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.Assets[0].Pipes
+	if p.Context != "file" || p.Messages != "stderr" || p.ImplicitMaterialization == nil || *p.ImplicitMaterialization {
+		t.Errorf("pipes = %+v", p)
+	}
+	_, err = defs.Parse("p.yaml", []byte("assets:\n  - key: a\n    pipes:\n      command: [x]\n      messages: socket\n"), defs.Options{})
+	if err == nil || err.Error() != `p.yaml:5:17: assets[0].pipes.messages: "socket" is not one of file, stdout, stderr` {
+		t.Errorf("bad channel: %v", err)
+	}
+}

@@ -458,3 +458,52 @@ func keyList(keys []plumbline.AssetKey) []plumbline.AssetKey {
 	}
 	return keys
 }
+
+// maxOutput is the most captured output one stdout or stderr field returns.
+const maxOutput = 1 << 20
+
+func (r *Resolver) output(ctx context.Context, runID, stream string, offset *int) (string, error) {
+	off := 0
+	if offset != nil {
+		off = *offset
+	}
+	if off < 0 {
+		return "", invalid("offset must not be negative, got %d", off)
+	}
+	b, _, err := r.RunStore.Output(ctx, runID, stream, int64(off), maxOutput)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD"), nil
+}
+
+// runConnection pages runs newest first; the cursor is a run's sequence number.
+func (r *Resolver) runConnection(ctx context.Context, f plumbline.RunFilter, first *int, after *string) (*model.RunConnection, error) {
+	n, err := pageSize(first, defaultPage, maxPage)
+	if err != nil {
+		return nil, err
+	}
+	before, err := storageID(after)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := r.RunStore.Runs(ctx, f, before, n+1)
+	if err != nil {
+		return nil, err
+	}
+	hasNext := len(runs) > n
+	if hasNext {
+		runs = runs[:n]
+	}
+	c := &model.RunConnection{Nodes: make([]*gqlmodel.Run, len(runs)), Edges: make([]*model.RunEdge, len(runs)),
+		PageInfo: &model.PageInfo{HasNextPage: hasNext}}
+	for i, run := range runs {
+		c.Nodes[i] = &gqlmodel.Run{R: run}
+		c.Edges[i] = &model.RunEdge{Cursor: idString(run.Seq), Node: c.Nodes[i]}
+	}
+	if len(runs) > 0 {
+		start, end := idString(runs[0].Seq), idString(runs[len(runs)-1].Seq)
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
+	}
+	return c, nil
+}

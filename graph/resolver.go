@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/plumbline/plumbline"
@@ -12,7 +13,30 @@ import (
 
 // Resolver holds the dependencies of every resolver.
 type Resolver struct {
-	Log     plumbline.EventLog
-	Catalog plumbline.Catalog
-	Logger  *slog.Logger
+	Log      plumbline.EventLog
+	Catalog  plumbline.Catalog
+	RunStore plumbline.RunStore
+	// Wake, when set, is called after a run is queued or cancelled, so the launcher acts
+	// at once instead of at its next poll.
+	Wake   func()
+	Logger *slog.Logger
+}
+
+func (r *Resolver) wake() {
+	if r.Wake != nil {
+		r.Wake()
+	}
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context that carries who is making the request.
+func WithPrincipal(ctx context.Context, who string) context.Context {
+	return context.WithValue(ctx, principalKey{}, who)
+}
+
+// Principal returns who is making the request, "" when unknown.
+func Principal(ctx context.Context) string {
+	who, _ := ctx.Value(principalKey{}).(string)
+	return who
 }

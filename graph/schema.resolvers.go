@@ -95,6 +95,11 @@ func (r *assetResolver) Downstream(ctx context.Context, objs []*gqlmodel.Asset) 
 	return r.neighbours(ctx, objs, plumbline.Downstream)
 }
 
+// Runs is the resolver for the runs field.
+func (r *assetResolver) Runs(ctx context.Context, obj *gqlmodel.Asset, first *int, after *string) (*model.RunConnection, error) {
+	return r.runConnection(ctx, plumbline.RunFilter{AssetKey: obj.A.Key}, first, after)
+}
+
 // Partitions is the resolver for the partitions field.
 func (r *assetResolver) Partitions(ctx context.Context, obj *gqlmodel.Asset, first *int, after *string) ([]*gqlmodel.AssetPartition, error) {
 	n, err := pageSize(first, defaultPage, maxPage)
@@ -234,6 +239,40 @@ func (r *mutationResolver) ApplyDefinitions(ctx context.Context, yaml string, lo
 	return out, nil
 }
 
+// LaunchRun is the resolver for the launchRun field.
+func (r *mutationResolver) LaunchRun(ctx context.Context, assetKeys []*model.AssetKeyInput, partition *string, tags []*model.TagInput) (*gqlmodel.Run, error) {
+	req := plumbline.LaunchRequest{Partition: deref(partition), LaunchedBy: Principal(ctx)}
+	for i, k := range assetKeys {
+		key, err := keyOf(*k)
+		if err != nil {
+			return nil, invalid("assetKeys[%d]: %s", i, plumbline.ErrorMessage(err))
+		}
+		req.AssetKeys = append(req.AssetKeys, key)
+	}
+	for _, t := range tags {
+		if req.Tags == nil {
+			req.Tags = map[string]string{}
+		}
+		req.Tags[t.Key] = t.Value
+	}
+	run, err := r.RunStore.CreateRun(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	r.wake()
+	return &gqlmodel.Run{R: run}, nil
+}
+
+// CancelRun is the resolver for the cancelRun field.
+func (r *mutationResolver) CancelRun(ctx context.Context, id string) (*gqlmodel.Run, error) {
+	run, err := r.RunStore.CancelRun(ctx, id, Principal(ctx))
+	if err != nil {
+		return nil, err
+	}
+	r.wake()
+	return &gqlmodel.Run{R: run}, nil
+}
+
 // Asset is the resolver for the asset field.
 func (r *queryResolver) Asset(ctx context.Context, key model.AssetKeyInput) (*gqlmodel.Asset, error) {
 	k, err := keyOf(key)
@@ -360,6 +399,90 @@ func (r *queryResolver) Lineage(ctx context.Context, key model.AssetKeyInput, di
 	return &gqlmodel.LineageGraph{G: g}, nil
 }
 
+// Run is the resolver for the run field.
+func (r *queryResolver) Run(ctx context.Context, id string) (*gqlmodel.Run, error) {
+	run, err := r.RunStore.Run(ctx, id)
+	if plumbline.ErrorCode(err) == plumbline.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &gqlmodel.Run{R: run}, nil
+}
+
+// Runs is the resolver for the runs field.
+func (r *queryResolver) Runs(ctx context.Context, filter *model.RunFilter, first *int, after *string) (*model.RunConnection, error) {
+	var f plumbline.RunFilter
+	if filter != nil {
+		for _, s := range filter.Statuses {
+			st, err := plumbline.ParseRunStatus(s)
+			if err != nil {
+				return nil, err
+			}
+			f.Statuses = append(f.Statuses, st)
+		}
+		if filter.AssetKey != nil {
+			k, err := keyOf(*filter.AssetKey)
+			if err != nil {
+				return nil, err
+			}
+			f.AssetKey = k
+		}
+		if filter.Since != nil {
+			f.Since = *filter.Since
+		}
+		if filter.Until != nil {
+			f.Until = *filter.Until
+		}
+	}
+	return r.runConnection(ctx, f, first, after)
+}
+
+// Assets is the resolver for the assets field.
+func (r *runResolver) Assets(ctx context.Context, obj *gqlmodel.Run) ([]*gqlmodel.Asset, error) {
+	return r.loadAssets(ctx, obj.R.AssetKeys)
+}
+
+// Events is the resolver for the events field.
+func (r *runResolver) Events(ctx context.Context, obj *gqlmodel.Run, first *int, after *string) (*model.EventConnection, error) {
+	n, err := pageSize(first, defaultPage, maxPage)
+	if err != nil {
+		return nil, err
+	}
+	afterID, err := storageID(after)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := r.Log.Events(ctx, plumbline.EventFilter{RunID: obj.R.ID}, afterID, n+1)
+	if err != nil {
+		return nil, err
+	}
+	return eventConnection(evs, n), nil
+}
+
+// Stdout is the resolver for the stdout field.
+func (r *runResolver) Stdout(ctx context.Context, obj *gqlmodel.Run, offset *int) (string, error) {
+	return r.output(ctx, obj.R.ID, plumbline.Stdout, offset)
+}
+
+// Stderr is the resolver for the stderr field.
+func (r *runResolver) Stderr(ctx context.Context, obj *gqlmodel.Run, offset *int) (string, error) {
+	return r.output(ctx, obj.R.ID, plumbline.Stderr, offset)
+}
+
+// StdoutSize is the resolver for the stdoutSize field.
+func (r *runResolver) StdoutSize(ctx context.Context, obj *gqlmodel.Run) (int, error) {
+	_, size, err := r.RunStore.Output(ctx, obj.R.ID, plumbline.Stdout, 0, 0)
+	return int(size), err
+}
+
+// StderrSize is the resolver for the stderrSize field.
+func (r *runResolver) StderrSize(ctx context.Context, obj *gqlmodel.Run) (int, error) {
+	_, size, err := r.RunStore.Output(ctx, obj.R.ID, plumbline.Stderr, 0, 0)
+	return int(size), err
+}
+
 // Asset returns AssetResolver implementation.
 func (r *Resolver) Asset() AssetResolver { return &assetResolver{r} }
 
@@ -378,6 +501,9 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Run returns RunResolver implementation.
+func (r *Resolver) Run() RunResolver { return &runResolver{r} }
+
 type (
 	assetResolver          struct{ *Resolver }
 	assetCheckResolver     struct{ *Resolver }
@@ -385,4 +511,5 @@ type (
 	lineageGraphResolver   struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	runResolver            struct{ *Resolver }
 )

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,7 +35,19 @@ func newClient(cmd *cobra.Command) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(url, client.WithToken(token), client.WithUserAgent(cliUserAgent)), nil
+	return client.New(url, client.WithToken(token), client.WithUserAgent(cliUserAgent), client.WithUser(cliUser())), nil
+}
+
+// cliUser names who runs the command, as user@host, for the server to attribute runs to.
+func cliUser() string {
+	who := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		who = u.Username
+	}
+	if host, err := os.Hostname(); err == nil && host != "" {
+		who += "@" + host
+	}
+	return who
 }
 
 // commandContext is the command's context, cancelled by Ctrl-C.

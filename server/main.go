@@ -29,7 +29,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().String("url", "http://localhost:3000", "address of the Plumbline server that client commands talk to")
 	root.PersistentFlags().String("token", "", "bearer token sent by client commands")
-	root.AddCommand(newServeCmd(), newReportCmd(), newDefsCmd(), newAssetsCmd(), newEventsCmd())
+	root.AddCommand(newServeCmd(), newReportCmd(), newDefsCmd(), newAssetsCmd(), newEventsCmd(), newRunCmd())
 	return root
 }
 

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -15,12 +17,13 @@ import (
 
 	"github.com/plumbline/plumbline/frontend"
 	"github.com/plumbline/plumbline/graph"
+	"github.com/plumbline/plumbline/launcher"
 	"github.com/plumbline/plumbline/rest"
 	"github.com/plumbline/plumbline/store"
 )
 
 // newHandler wires the HTTP routes of `plumbline serve`.
-func newHandler(st *store.Store, log *slog.Logger, cfg serveConfig) http.Handler {
+func newHandler(st *store.Store, runs *launcher.Launcher, log *slog.Logger, cfg serveConfig) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -40,8 +43,8 @@ func newHandler(st *store.Store, log *slog.Logger, cfg serveConfig) http.Handler
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, m.instrument(route, h)) }
 
-	gql := graph.NewServer(&graph.Resolver{Log: st, Catalog: st, Logger: log})
-	handle("/graphql", "/graphql", limitGraphQLBody(cfg.MaxBodyBytes, gql))
+	gql := graph.NewServer(&graph.Resolver{Log: st, Catalog: st, RunStore: st, Wake: runs.Wake, Logger: log})
+	handle("/graphql", "/graphql", withPrincipal(limitGraphQLBody(cfg.MaxBodyBytes, gql)))
 
 	reports := http.NewServeMux()
 	(&rest.Handler{Log: st, Logger: log, MaxBodyBytes: cfg.MaxBodyBytes}).Register(reports)
@@ -82,6 +85,19 @@ func limitGraphQLBody(max int64, h http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// UserHeader names who makes a request (the CLI sends user@host). It attributes work, such
+// as who launched a run; it is not authentication.
+const UserHeader = "X-Plumbline-User"
+
+func withPrincipal(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if who := strings.TrimSpace(r.Header.Get(UserHeader)); who != "" && len(who) <= 200 && utf8.ValidString(who) {
+			r = r.WithContext(graph.WithPrincipal(r.Context(), who))
+		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plumbline/plumbline/defs"
+	"github.com/plumbline/plumbline/launcher"
 	"github.com/plumbline/plumbline/store"
 )
 
@@ -31,6 +32,12 @@ type serveConfig struct {
 	LogFormat    string
 	LogLevel     string
 	MaxBodyBytes int64
+
+	MaxConcurrentRuns int
+	RunHeartbeat      time.Duration
+	RunLostAfter      time.Duration
+	RunGracePeriod    time.Duration
+	RunDir            string
 }
 
 func newServeCmd() *cobra.Command {
@@ -62,6 +69,11 @@ PLUMBLINE_DATABASE_URL, --addr as PLUMBLINE_ADDR, and so on.`,
 	f.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 64<<20, "largest request body accepted")
+	f.IntVar(&cfg.MaxConcurrentRuns, "max-concurrent-runs", 4, "most runs in progress at once, across all replicas")
+	f.DurationVar(&cfg.RunHeartbeat, "run-heartbeat", 5*time.Second, "how often a server marks its runs in progress alive")
+	f.DurationVar(&cfg.RunLostAfter, "run-lost-after", 30*time.Second, "how long a run's server may be silent before the run fails as lost (PostgreSQL)")
+	f.DurationVar(&cfg.RunGracePeriod, "run-grace-period", 10*time.Second, "how long a cancelled run's process has after SIGTERM before SIGKILL")
+	f.StringVar(&cfg.RunDir, "run-dir", "", "directory for runs' Pipes files (default: the system's temporary directory)")
 	return cmd
 }
 
@@ -108,8 +120,28 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	runs := launcher.New(launcher.Config{
+		Store:         st,
+		MaxConcurrent: cfg.MaxConcurrentRuns,
+		Heartbeat:     cfg.RunHeartbeat,
+		LostAfter:     cfg.RunLostAfter,
+		Exclusive:     !st.Postgres(),
+		GracePeriod:   cfg.RunGracePeriod,
+		Dir:           cfg.RunDir,
+		Logger:        log,
+	})
+	launcherCtx, stopLauncher := context.WithCancel(context.Background())
+	launcherDone := make(chan struct{})
+	go func() {
+		defer close(launcherDone)
+		_ = runs.Run(launcherCtx)
+	}()
+	defer func() {
+		stopLauncher()
+		<-launcherDone
+	}()
 	srv := &http.Server{
-		Handler:           newHandler(st, log, cfg),
+		Handler:           newHandler(st, runs, log, cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -128,6 +160,8 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown", "err", err)
 	}
+	// Then the runs in progress are stopped and recorded (the deferred calls above), and
+	// the store commits what is queued and closes.
 	return nil
 }
 

@@ -90,18 +90,7 @@ func (d *AssetDefinition) Deps() []plumbline.AssetKey {
 	return d.Spec.Deps
 }
 
-func (d *AssetDefinition) Tags() []*Tag {
-	keys := make([]string, 0, len(d.Spec.Tags))
-	for k := range d.Spec.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]*Tag, len(keys))
-	for i, k := range keys {
-		out[i] = &Tag{Key: k, Value: d.Spec.Tags[k]}
-	}
-	return out
-}
+func (d *AssetDefinition) Tags() []*Tag { return tags(d.Spec.Tags) }
 
 func (d *AssetDefinition) Checks() []*AssetCheckSpec {
 	out := make([]*AssetCheckSpec, len(d.Spec.Checks))
@@ -203,4 +192,41 @@ func (g *LineageGraph) Edges() []*LineageEdge {
 type LineageEdge struct {
 	From plumbline.AssetKey
 	To   plumbline.AssetKey
+}
+
+// Run is the GraphQL view of a run.
+type Run struct{ R *plumbline.Run }
+
+func (r *Run) ID() string                      { return r.R.ID }
+func (r *Run) Status() string                  { return string(r.R.Status) }
+func (r *Run) AssetKeys() []plumbline.AssetKey { return r.R.AssetKeys }
+func (r *Run) Partition() *string              { return strp(r.R.Partition) }
+func (r *Run) LaunchedBy() *string             { return strp(r.R.LaunchedBy) }
+func (r *Run) Command() []string               { return nonNil(r.R.Launch.Pipes.Command) }
+func (r *Run) CreatedAt() time.Time            { return r.R.CreatedAt }
+func (r *Run) Message() *string                { return strp(r.R.Message) }
+func (r *Run) ExitCode() *int                  { return r.R.ExitCode }
+func (r *Run) Tags() []*Tag                    { return tags(r.R.Tags) }
+
+func (r *Run) StartedAt() *time.Time { return timep(r.R.StartedAt) }
+func (r *Run) EndedAt() *time.Time   { return timep(r.R.EndedAt) }
+
+func timep(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func tags(m map[string]string) []*Tag {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]*Tag, len(keys))
+	for i, k := range keys {
+		out[i] = &Tag{Key: k, Value: m[k]}
+	}
+	return out
 }

@@ -108,6 +108,31 @@ type ReportEventsResult struct {
 	StorageIds []string `json:"storageIds"`
 }
 
+type RunConnection struct {
+	Edges    []*RunEdge      `json:"edges"`
+	Nodes    []*gqlmodel.Run `json:"nodes"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+}
+
+type RunEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *gqlmodel.Run `json:"node"`
+}
+
+type RunFilter struct {
+	Statuses []string       `json:"statuses,omitempty"`
+	AssetKey *AssetKeyInput `json:"assetKey,omitempty"`
+	// Created at or after.
+	Since *time.Time `json:"since,omitempty"`
+	// Created before.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+type TagInput struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
 type LineageDirection string
 
 const (

@@ -238,6 +238,15 @@ func (s *Server) Stop() error {
 	return err
 }
 
+// Kill kills the server with SIGKILL, as a crash would, and waits for it to be gone.
+// Stopping it afterwards returns nil.
+func (s *Server) Kill() {
+	s.stop.Do(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	})
+}
+
 // Logs returns what the server has logged so far (stdout and stderr).
 func (s *Server) Logs() string { return s.logs.String() }
 

@@ -133,9 +133,9 @@ type RunStore interface {
 	// the number of active runs of the whole deployment at most limit. Concurrent claims
 	// (from other replicas too) never claim one run twice.
 	ClaimRuns(ctx context.Context, worker string, max, limit int) ([]*Run, error)
-	// Transition moves a run to a status, recording its event and any others given (its
-	// log, what it reported) in the same transaction. It returns ECONFLICT if the run is
-	// not in one of the statuses from.
+	// Transition moves a run to a status, recording the given events (its log, what it
+	// reported) and then the status's event, in one transaction. It returns ECONFLICT if
+	// the run is not in one of the statuses from.
 	Transition(ctx context.Context, t RunTransition) (*Run, error)
 	// CancelRun cancels a queued run at once, and asks an active one to stop (CANCELING).
 	// Returns ECONFLICT for a finished run.

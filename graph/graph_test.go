@@ -30,7 +30,7 @@ func Var(name string, value any) option { return func(v map[string]any) { v[name
 
 func newClient(t *testing.T, s *store.Store) *gqlClient {
 	t.Helper()
-	return &gqlClient{graph.NewServer(&graph.Resolver{Log: s, Catalog: s})}
+	return &gqlClient{graph.NewServer(&graph.Resolver{Log: s, Catalog: s, RunStore: s}, graph.Options{})}
 }
 
 func (c *gqlClient) raw(t *testing.T, q string, opts ...option) (data, errs json.RawMessage) {

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"slices"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -24,14 +27,35 @@ import (
 // assets with their latest events is fine, and a query nested ten lists deep is not.
 const ComplexityLimit = 20000
 
-// NewServer returns the GraphQL server over r: POST and GET transports, a parsed-query
-// cache, automatic persisted queries, a complexity limit, per-response loaders, errors
-// mapped to their codes, and panics recovered.
-func NewServer(r *Resolver) *handler.Server {
+// Options configure the GraphQL server's transports.
+type Options struct {
+	// AllowedOrigins are the origins (host patterns, as coder/websocket matches them)
+	// whose pages may open subscriptions besides the server's own; "*" allows any.
+	AllowedOrigins []string
+	// KeepAlive is how often subscriptions are pinged (10s).
+	KeepAlive time.Duration
+}
+
+// NewServer returns the GraphQL server over r: POST, GET and WebSocket (graphql-transport-ws
+// and graphql-ws) transports, a parsed-query cache, automatic persisted queries, a
+// complexity limit, per-response loaders, errors mapped to their codes, and panics
+// recovered.
+func NewServer(r *Resolver, o Options) *handler.Server {
 	if r.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.KeepAlive <= 0 {
+		o.KeepAlive = 10 * time.Second
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Complexity: complexity()}))
+	accept := websocket.AcceptOptions{OriginPatterns: o.AllowedOrigins}
+	if slices.Contains(o.AllowedOrigins, "*") {
+		accept = websocket.AcceptOptions{InsecureSkipVerify: true}
+	}
+	srv.AddTransport(transport.Websocket{
+		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: accept},
+		KeepAlivePingInterval: o.KeepAlive,
+	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -39,8 +63,20 @@ func NewServer(r *Resolver) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withStreamError(ctx))
+	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(withLoaders(ctx, newLoaders(r.Log, r.Catalog)))
+		resp := next(withLoaders(ctx, newLoaders(r.Log, r.Catalog)))
+		// Only the response to a stream's closing nil has errors (gqlgen's complaint about
+		// the null): a response to an event sent just before must keep its data.
+		if resp != nil && len(resp.Errors) > 0 {
+			if err := takeStreamError(ctx); err != nil {
+				resp.Data = []byte("null")
+				resp.Errors = gqlerror.List{r.presentStreamError(ctx, err)}
+			}
+		}
+		return resp
 	})
 	srv.SetErrorPresenter(r.presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/live"
 )
 
 //go:generate sh -c "cd .. && go tool gqlgen generate"
@@ -18,7 +19,9 @@ type Resolver struct {
 	RunStore plumbline.RunStore
 	// Wake, when set, is called after a run is queued or cancelled, so the launcher acts
 	// at once instead of at its next poll.
-	Wake   func()
+	Wake func()
+	// Live streams the event log to subscriptions; without it they are unavailable.
+	Live   *live.Hub
 	Logger *slog.Logger
 }
 

@@ -483,6 +483,109 @@ func (r *runResolver) StderrSize(ctx context.Context, obj *gqlmodel.Run) (int, e
 	return int(size), err
 }
 
+// Events is the resolver for the events field.
+func (r *subscriptionResolver) Events(ctx context.Context, filter *model.EventFilter, after *string) (<-chan *gqlmodel.Event, error) {
+	m, err := r.newMatcher(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := r.subscribe(ctx, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *gqlmodel.Event)
+	go r.streamEvents(ctx, sub, m, out, nil)
+	return out, nil
+}
+
+// RunLogs is the resolver for the runLogs field.
+func (r *subscriptionResolver) RunLogs(ctx context.Context, runID string, after *string) (<-chan *gqlmodel.Event, error) {
+	run, err := r.RunStore.Run(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	from := "0"
+	if after != nil {
+		from = *after
+	}
+	m, err := r.newMatcher(ctx, &model.EventFilter{RunID: &run.ID})
+	if err != nil {
+		return nil, err
+	}
+	// Replay the run's own events through its index, then follow the log from there.
+	cursor, err := storageID(&from)
+	if err != nil {
+		return nil, err
+	}
+	var backlog []plumbline.Event
+	for {
+		page, err := r.Log.Events(ctx, plumbline.EventFilter{RunID: run.ID}, cursor, maxPage)
+		if err != nil {
+			return nil, err
+		}
+		backlog = append(backlog, page...)
+		if len(page) < maxPage {
+			break
+		}
+		cursor = page[len(page)-1].StorageID
+	}
+	if len(backlog) > 0 {
+		cursor = backlog[len(backlog)-1].StorageID
+	}
+	out := make(chan *gqlmodel.Event)
+	for i := range backlog {
+		if finalRunEvent(&backlog[i]) {
+			backlog = backlog[:i+1]
+			go func() {
+				defer close(out)
+				for i := range backlog {
+					select {
+					case out <- &gqlmodel.Event{E: &backlog[i]}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+			return out, nil
+		}
+	}
+	c := idString(cursor)
+	sub, err := r.subscribe(ctx, &c)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for i := range backlog {
+			select {
+			case out <- &gqlmodel.Event{E: &backlog[i]}:
+			case <-ctx.Done():
+				close(out)
+				return
+			}
+		}
+		r.streamEvents(ctx, sub, m, out, finalRunEvent)
+	}()
+	return out, nil
+}
+
+// AssetUpdated is the resolver for the assetUpdated field.
+func (r *subscriptionResolver) AssetUpdated(ctx context.Context, selection *string) (<-chan *gqlmodel.Asset, error) {
+	m := &eventMatcher{r: r.Resolver}
+	if selection != nil && *selection != "" {
+		m.sel = *selection
+		if err := m.refresh(ctx); err != nil {
+			return nil, err
+		}
+	}
+	sub, err := r.subscribe(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *gqlmodel.Asset)
+	go r.streamAssets(ctx, sub, m, out)
+	return out, nil
+}
+
 // Asset returns AssetResolver implementation.
 func (r *Resolver) Asset() AssetResolver { return &assetResolver{r} }
 
@@ -504,6 +607,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Run returns RunResolver implementation.
 func (r *Resolver) Run() RunResolver { return &runResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
 	assetResolver          struct{ *Resolver }
 	assetCheckResolver     struct{ *Resolver }
@@ -512,4 +618,5 @@ type (
 	mutationResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	runResolver            struct{ *Resolver }
+	subscriptionResolver   struct{ *Resolver }
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -207,6 +208,7 @@ func newEventsCmd() *cobra.Command {
 		runID  string
 		limit  int
 		asJSON bool
+		follow bool
 	)
 	cmd := &cobra.Command{
 		Use:   "events",
@@ -255,6 +257,9 @@ type (metadata included, each value as the server holds it).`,
 				return clientError(err)
 			}
 			out := cmd.OutOrStdout()
+			if follow {
+				return followEvents(ctx, c, out, filter, events, asJSON)
+			}
 			if asJSON {
 				for _, e := range events {
 					if err := writeJSONLine(out, e.raw); err != nil {
@@ -286,7 +291,79 @@ type (metadata included, each value as the server holds it).`,
 	f.StringVar(&runID, "run", "", "only events of this run")
 	f.IntVarP(&limit, "limit", "n", 20, "how many of the most recent events to print")
 	f.BoolVar(&asJSON, "json", false, "print JSON lines instead of a table")
+	f.BoolVarP(&follow, "follow", "f", false, "keep printing events as they are committed (Ctrl-C stops)")
 	return cmd
+}
+
+// followEvents prints the recent events, then every new one as it is committed, through
+// the events subscription; it resumes after the last event printed when cut off.
+func followEvents(ctx context.Context, c *client.Client, out io.Writer, filter map[string]any, recent []event, asJSON bool) error {
+	after := "-1"
+	print := func(raw json.RawMessage) error {
+		var r eventRow
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("read event: %w", err)
+		}
+		after = r.StorageID
+		if asJSON {
+			return writeJSONLine(out, raw)
+		}
+		key := "-"
+		if r.AssetKey != nil {
+			key = r.AssetKey.String
+		}
+		_, err := fmt.Fprintf(out, "%-8s %s  %-26s %-30s %-12s %s\n", r.StorageID, formatTime(r.Timestamp), r.Type, cell(key),
+			cell(str(r.Partition)), cell(r.summary()))
+		return err
+	}
+	if !asJSON {
+		fmt.Fprintf(out, "%-8s %-20s  %-26s %-30s %-12s %s\n", "ID", "TIME", "TYPE", "KEY", "PARTITION", "MESSAGE")
+	}
+	for _, e := range recent {
+		if err := print(e.raw); err != nil {
+			return err
+		}
+	}
+	vars := map[string]any{"filter": filter}
+	if after != "-1" {
+		vars["after"] = after
+	}
+	const q = `subscription Follow($filter: EventFilter, $after: ID) { events(filter: $filter, after: $after) { ` + eventFields + ` } }`
+	backoff := 250 * time.Millisecond
+	for {
+		err := c.Subscribe(ctx, q, vars, func(data json.RawMessage) error {
+			var d struct{ Events json.RawMessage }
+			if err := json.Unmarshal(data, &d); err != nil {
+				return err
+			}
+			backoff = 250 * time.Millisecond
+			if err := print(d.Events); err != nil {
+				return err
+			}
+			vars["after"] = after
+			return nil
+		})
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
+			return nil
+		}
+		if resume, ok := client.IsResumable(err); ok {
+			vars["after"] = resume
+			continue
+		}
+		var te *client.TransportError
+		if !errors.As(err, &te) {
+			return clientError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
 }
 
 func str(p *string) string {

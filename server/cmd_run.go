@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -247,49 +251,121 @@ func printOutput(w io.Writer, stdout, stderr string) {
 	}
 }
 
-// followRun prints a run's log as it grows until the run ends, then returns an error
-// unless it succeeded.
+// followRun prints a run's log as it is written, through the runLogs subscription, until
+// the run ends; with output, it also tails the run's stdout and stderr. It returns an
+// error unless the run succeeded. A dropped connection is resumed from the last event
+// printed.
 func followRun(ctx context.Context, c *client.Client, w io.Writer, id string, output bool) error {
-	var (
-		after       string
-		outOff      int
-		errOff      int
-		last        *client.RunInfo
-		delay       = 100 * time.Millisecond
-		finalPasses = 0
-	)
-	for {
-		l, err := c.RunLogs(ctx, id, after, outOff, errOff)
-		if err != nil {
-			return clientError(err)
-		}
-		for _, e := range l.Events {
-			printEvent(w, e)
-		}
-		if output {
-			printOutput(w, l.Stdout, l.Stderr)
-		}
-		after, outOff, errOff = l.EndCursor, outOff+len(l.Stdout), errOff+len(l.Stderr)
-		if last != nil && last.Finished() {
-			// One more read after the run ended picks up its last events.
-			if finalPasses++; finalPasses > 1 || len(l.Events) == 0 {
-				break
-			}
-		}
-		if last, err = c.Run(ctx, id); err != nil {
-			return clientError(err)
-		}
-		if !last.Finished() {
-			select {
-			case <-ctx.Done():
-				return clientError(ctx.Err())
-			case <-time.After(delay):
-			}
-			delay = min(delay*2, time.Second)
-		}
+	var mu sync.Mutex
+	print := func(f func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		f()
 	}
-	if last.Status != plumbline.StatusSuccess {
-		return errRunFailed{last}
+	stopOutput := func() {}
+	var outOff, errOff int
+	tail := func() {
+		l, err := c.RunLogs(ctx, id, "", outOff, errOff)
+		if err != nil || l == nil {
+			return
+		}
+		print(func() { printOutput(w, l.Stdout, l.Stderr) })
+		outOff, errOff = outOff+len(l.Stdout), errOff+len(l.Stderr)
+	}
+	if output {
+		tctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-tctx.Done():
+					return
+				case <-time.After(500 * time.Millisecond):
+					tail()
+				}
+			}
+		}()
+		stopOutput = func() { cancel(); <-done; tail() }
+	}
+	err := subscribeResuming(ctx, c, `subscription RunLogs($id: ID!, $after: ID) {
+  runLogs(runId: $id, after: $after) { storageId type timestamp level message assetKey { path } checkName passed } }`,
+		map[string]any{"id": id}, "runLogs", func(e plumbline.Event) { print(func() { printEvent(w, e) }) })
+	stopOutput()
+	if err != nil {
+		return clientError(err)
+	}
+	run, err := c.Run(ctx, id)
+	if err != nil {
+		return clientError(err)
+	}
+	if run.Status != plumbline.StatusSuccess {
+		return errRunFailed{run}
 	}
 	return nil
+}
+
+// subscribeResuming runs a subscription whose results are events under field, calling fn
+// with each, and subscribes again after the last event seen when the server cut it off
+// for falling behind or the connection dropped (a server restart, say).
+func subscribeResuming(ctx context.Context, c *client.Client, query string, vars map[string]any, field string, fn func(plumbline.Event)) error {
+	backoff := 250 * time.Millisecond
+	for {
+		err := c.Subscribe(ctx, query, vars, func(data json.RawMessage) error {
+			var d map[string]*eventJSON
+			if err := json.Unmarshal(data, &d); err != nil {
+				return err
+			}
+			e := d[field]
+			if e == nil {
+				return nil
+			}
+			vars["after"] = e.StorageID
+			fn(e.event())
+			backoff = 250 * time.Millisecond
+			return nil
+		})
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if after, ok := client.IsResumable(err); ok {
+			vars["after"] = after
+			continue
+		}
+		var te *client.TransportError
+		if !errors.As(err, &te) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// eventJSON is an event as the subscriptions of the CLI ask for it.
+type eventJSON struct {
+	StorageID string    `json:"storageId"`
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Level     *string   `json:"level"`
+	Message   *string   `json:"message"`
+	AssetKey  *struct {
+		Path []string `json:"path"`
+	} `json:"assetKey"`
+	Partition *string `json:"partition"`
+	CheckName *string `json:"checkName"`
+	Passed    *bool   `json:"passed"`
+}
+
+func (j *eventJSON) event() plumbline.Event {
+	id, _ := strconv.ParseInt(j.StorageID, 10, 64)
+	e := plumbline.Event{StorageID: id, Type: plumbline.EventType(j.Type), Timestamp: j.Timestamp, Passed: j.Passed,
+		Level: str(j.Level), Message: str(j.Message), CheckName: str(j.CheckName), Partition: str(j.Partition)}
+	if j.AssetKey != nil {
+		e.AssetKey = plumbline.AssetKey(j.AssetKey.Path)
+	}
+	return e
 }

@@ -18,12 +18,13 @@ import (
 	"github.com/plumbline/plumbline/frontend"
 	"github.com/plumbline/plumbline/graph"
 	"github.com/plumbline/plumbline/launcher"
+	"github.com/plumbline/plumbline/live"
 	"github.com/plumbline/plumbline/rest"
 	"github.com/plumbline/plumbline/store"
 )
 
 // newHandler wires the HTTP routes of `plumbline serve`.
-func newHandler(st *store.Store, runs *launcher.Launcher, log *slog.Logger, cfg serveConfig) http.Handler {
+func newHandler(st *store.Store, runs *launcher.Launcher, hub *live.Hub, log *slog.Logger, cfg serveConfig) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -38,12 +39,17 @@ func newHandler(st *store.Store, runs *launcher.Launcher, log *slog.Logger, cfg 
 		}
 		return float64(id)
 	}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "plumbline_live_subscribers",
+		Help: "Subscriptions following the event log live on this server.",
+	}, func() float64 { return float64(hub.Subscribers()) }))
 	m := newHTTPMetrics(reg)
 
 	mux := http.NewServeMux()
 	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, m.instrument(route, h)) }
 
-	gql := graph.NewServer(&graph.Resolver{Log: st, Catalog: st, RunStore: st, Wake: runs.Wake, Logger: log})
+	gql := graph.NewServer(&graph.Resolver{Log: st, Catalog: st, RunStore: st, Wake: runs.Wake, Live: hub, Logger: log},
+		graph.Options{AllowedOrigins: cfg.AllowedOrigins})
 	handle("/graphql", "/graphql", withPrincipal(limitGraphQLBody(cfg.MaxBodyBytes, gql)))
 
 	reports := http.NewServeMux()

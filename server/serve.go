@@ -18,6 +18,7 @@ import (
 
 	"github.com/plumbline/plumbline/defs"
 	"github.com/plumbline/plumbline/launcher"
+	"github.com/plumbline/plumbline/live"
 	"github.com/plumbline/plumbline/store"
 )
 
@@ -38,6 +39,9 @@ type serveConfig struct {
 	RunLostAfter      time.Duration
 	RunGracePeriod    time.Duration
 	RunDir            string
+
+	AllowedOrigins  []string
+	SubscriberQueue int
 }
 
 func newServeCmd() *cobra.Command {
@@ -74,6 +78,8 @@ PLUMBLINE_DATABASE_URL, --addr as PLUMBLINE_ADDR, and so on.`,
 	f.DurationVar(&cfg.RunLostAfter, "run-lost-after", 30*time.Second, "how long a run's server may be silent before the run fails as lost (PostgreSQL)")
 	f.DurationVar(&cfg.RunGracePeriod, "run-grace-period", 10*time.Second, "how long a cancelled run's process has after SIGTERM before SIGKILL")
 	f.StringVar(&cfg.RunDir, "run-dir", "", "directory for runs' Pipes files (default: the system's temporary directory)")
+	f.StringSliceVar(&cfg.AllowedOrigins, "allowed-origins", nil, "origins (host patterns) whose pages may open subscriptions besides the server's own; * for any")
+	f.IntVar(&cfg.SubscriberQueue, "subscriber-queue", 1024, "how many reads of the log a subscriber may fall behind by before it is cut off")
 	return cmd
 }
 
@@ -130,6 +136,19 @@ func serve(ctx context.Context, cfg serveConfig) error {
 		Dir:           cfg.RunDir,
 		Logger:        log,
 	})
+	hub := live.New(st, live.Config{Buffer: cfg.SubscriberQueue, Logger: log})
+	st.OnCommit(hub.Poke)
+	liveCtx, stopLive := context.WithCancel(context.Background())
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		go st.Listen(liveCtx, hub.Poke)
+		_ = hub.Run(liveCtx)
+	}()
+	defer func() {
+		stopLive()
+		<-liveDone
+	}()
 	launcherCtx, stopLauncher := context.WithCancel(context.Background())
 	launcherDone := make(chan struct{})
 	go func() {
@@ -141,7 +160,7 @@ func serve(ctx context.Context, cfg serveConfig) error {
 		<-launcherDone
 	}()
 	srv := &http.Server{
-		Handler:           newHandler(st, runs, log, cfg),
+		Handler:           newHandler(st, runs, hub, log, cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

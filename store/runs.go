@@ -318,12 +318,14 @@ func (s *Store) Transition(ctx context.Context, t plumbline.RunTransition) (*plu
 			return nil, err
 		}
 		run = r.run()
-		events := []plumbline.Event{statusEvent(r, t.To, t.Message)}
+		// The status event comes last: a follower of the run's log that stops at its
+		// final status has seen everything the run recorded.
+		events := make([]plumbline.Event, 0, len(t.Events)+1)
 		for _, e := range t.Events {
 			e.RunID = r.ID
 			events = append(events, e)
 		}
-		return events, nil
+		return append(events, statusEvent(r, t.To, t.Message)), nil
 	})
 	if err != nil {
 		return nil, err

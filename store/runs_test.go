@@ -103,7 +103,7 @@ func TestRunLifecycle(t *testing.T) {
 		for _, e := range evs {
 			types = append(types, e.Type)
 		}
-		want := []plumbline.EventType{plumbline.RunEnqueued, plumbline.RunStarting, plumbline.RunStart, plumbline.RunSuccess, plumbline.AssetMaterialization, plumbline.Log}
+		want := []plumbline.EventType{plumbline.RunEnqueued, plumbline.RunStarting, plumbline.RunStart, plumbline.AssetMaterialization, plumbline.Log, plumbline.RunSuccess}
 		if diff := cmp.Diff(want, types); diff != "" {
 			t.Errorf("run log (-want +got):\n%s", diff)
 		}

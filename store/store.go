@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -63,6 +64,10 @@ type Store struct {
 
 	graphMu sync.Mutex
 	graph   *plumbline.AssetGraph
+
+	url      string       // the PostgreSQL URL, for LISTEN connections
+	channel  string       // the NOTIFY channel of this database (and schema)
+	onCommit atomic.Value // func(): called after each commit that appended events
 }
 
 var (
@@ -126,6 +131,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{
 		db:       db,
 		postgres: pg,
+		url:      cfg.DatabaseURL,
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		writes:   make(chan *writeReq, 1024),
@@ -136,6 +142,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
+	}
+	if pg {
+		if s.channel, err = notifyChannel(ctx, db); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	go s.writer()
 	return s, nil

@@ -211,11 +211,22 @@ func (s *Store) runGroup(reqs []*writeReq) (results []writeResult, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.postgres && len(all) > 0 {
+		// Delivered to every listener when the transaction commits.
+		if err := tx.Exec("SELECT pg_notify(?, ?)", s.channel, fmt.Sprint(last)).Error; err != nil {
+			return nil, fmt.Errorf("append: notify: %w", err)
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("append: commit: %w", err)
 	}
 	committed = true
 	s.rememberKeys(newKeys)
+	if len(all) > 0 {
+		if fn, ok := s.onCommit.Load().(func()); ok {
+			fn()
+		}
+	}
 	return results, nil
 }
 

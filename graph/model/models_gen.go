@@ -128,6 +128,9 @@ type RunFilter struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
+type Subscription struct {
+}
+
 type TagInput struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+)
+
+// OnCommit sets fn to be called after every commit that appended events, in this
+// process. It must return at once (e.g. poke a goroutine).
+func (s *Store) OnCommit(fn func()) { s.onCommit.Store(fn) }
+
+var unsafeChannel = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// notifyChannel names the channel appends notify on: one per database schema, so that
+// deployments (and tests) sharing a server do not wake each other.
+func notifyChannel(ctx context.Context, db *gorm.DB) (string, error) {
+	var schema string
+	if err := db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+		return "", err
+	}
+	name := "plumbline_events"
+	if schema != "" && schema != "public" {
+		name += "_" + unsafeChannel.ReplaceAllString(strings.ToLower(schema), "_")
+	}
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name, nil
+}
+
+// Listen calls fn whenever any server on this PostgreSQL database commits events, until
+// ctx is done. It holds a connection of its own and reconnects after losing it (a
+// database restart, say), calling fn after each reconnection so the caller catches up on
+// what it missed. On SQLite there is no other server, and it returns at once.
+func (s *Store) Listen(ctx context.Context, fn func()) error {
+	if !s.postgres {
+		return nil
+	}
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx, fn)
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.log.Warn("store: listening for events lost its connection; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+	return nil
+}
+
+func (s *Store) listenOnce(ctx context.Context, fn func()) error {
+	conn, err := pgx.Connect(ctx, s.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
+		return err
+	}
+	fn() // catch up on what was committed while not listening
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		fn()
+	}
+}
+
+// NotifyChannel returns the PostgreSQL channel appends notify on ("" on SQLite).
+func (s *Store) NotifyChannel() string { return s.channel }

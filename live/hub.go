@@ -74,6 +74,33 @@ func (h *Hub) Poke() {
 	}
 }
 
+// Offer hands the hub events this process has just committed. When they follow the
+// position it publishes them at once, saving a read of the log; otherwise (events of
+// another server come first) it reads the log as Poke does. It never blocks for long.
+func (h *Hub) Offer(events []plumbline.Event) {
+	if len(events) == 0 {
+		return
+	}
+	h.mu.Lock()
+	next := h.pos + 1
+	ready := isReady(h.ready)
+	h.mu.Unlock()
+	if ready && events[0].StorageID == next && contiguous(next-1, events) == len(events) {
+		h.publishFrom(next-1, events)
+		return
+	}
+	h.Poke()
+}
+
+func isReady(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // Position returns the storage id of the last event published.
 func (h *Hub) Position() int64 {
 	h.mu.Lock()
@@ -174,11 +201,26 @@ func contiguous(pos int64, evs []plumbline.Event) int {
 	return len(evs)
 }
 
-// publish hands a batch to every subscriber, never waiting: one whose buffer is full is
-// cut off.
+// publish hands a batch that follows the position to every subscriber.
 func (h *Hub) publish(batch []plumbline.Event) {
+	h.publishFrom(batch[0].StorageID-1, batch)
+}
+
+// publishFrom hands every subscriber a batch that follows from, if the position is still
+// from (Offer and the reader may race to publish the same events: the first one wins).
+// It never waits: a subscriber whose buffer is full is cut off.
+func (h *Hub) publishFrom(from int64, batch []plumbline.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.pos != from {
+		if h.pos < from {
+			select { // a hole: let the reader fetch what is missing
+			case h.poke <- struct{}{}:
+			default:
+			}
+		}
+		return
+	}
 	h.pos = batch[len(batch)-1].StorageID
 	for s := range h.subs {
 		select {

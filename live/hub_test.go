@@ -19,7 +19,7 @@ import (
 func startHub(t *testing.T, s *store.Store, cfg live.Config) *live.Hub {
 	t.Helper()
 	h := live.New(s, cfg)
-	s.OnCommit(h.Poke)
+	s.OnCommit(h.Offer)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); h.Run(ctx) }()

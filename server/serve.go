@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg serveConfig) error {
 		Logger:        log,
 	})
 	hub := live.New(st, live.Config{Buffer: cfg.SubscriberQueue, Logger: log})
-	st.OnCommit(hub.Poke)
+	st.OnCommit(hub.Offer)
 	liveCtx, stopLive := context.WithCancel(context.Background())
 	liveDone := make(chan struct{})
 	go func() {

@@ -8,11 +8,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"github.com/plumbline/plumbline"
 )
 
-// OnCommit sets fn to be called after every commit that appended events, in this
-// process. It must return at once (e.g. poke a goroutine).
-func (s *Store) OnCommit(fn func()) { s.onCommit.Store(fn) }
+// OnCommit sets fn to be called after every commit of this process that appended events,
+// with those events (storage ids ascending, contiguous; shared, not to be modified). It is
+// called from the writer, one commit at a time in commit order, and must return at once.
+func (s *Store) OnCommit(fn func(events []plumbline.Event)) { s.onCommit.Store(fn) }
 
 var unsafeChannel = regexp.MustCompile(`[^a-z0-9_]+`)
 

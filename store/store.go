@@ -67,7 +67,7 @@ type Store struct {
 
 	url      string       // the PostgreSQL URL, for LISTEN connections
 	channel  string       // the NOTIFY channel of this database (and schema)
-	onCommit atomic.Value // func(): called after each commit that appended events
+	onCommit atomic.Value // func([]plumbline.Event): called after each commit that appended events
 }
 
 var (

@@ -223,8 +223,8 @@ func (s *Store) runGroup(reqs []*writeReq) (results []writeResult, err error) {
 	committed = true
 	s.rememberKeys(newKeys)
 	if len(all) > 0 {
-		if fn, ok := s.onCommit.Load().(func()); ok {
-			fn()
+		if fn, ok := s.onCommit.Load().(func([]plumbline.Event)); ok {
+			fn(all)
 		}
 	}
 	return results, nil

@@ -161,6 +161,10 @@ type Catalog interface {
 	AssetsByKey(ctx context.Context, keys []AssetKey) ([]*Asset, error)
 	// ListAssets returns up to limit assets whose key string sorts after `after`, in order.
 	ListAssets(ctx context.Context, after string, limit int) ([]*Asset, error)
+	// LatestMaterializationIDs returns the storage id of every asset's latest
+	// materialization (0 when it has none), by key string: what ordering assets by
+	// recency needs.
+	LatestMaterializationIDs(ctx context.Context) (map[string]int64, error)
 	// CountAssets returns how many assets the catalog has.
 	CountAssets(ctx context.Context) (int, error)
 	// Checks returns the checks of each asset, by key string, sorted by name.

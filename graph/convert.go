@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"encoding/base64"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -506,4 +508,181 @@ func (r *Resolver) runConnection(ctx context.Context, f plumbline.RunFilter, fir
 		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
 	}
 	return c, nil
+}
+
+// assetPageResult is one page of the assets query.
+type assetPageResult struct {
+	assets  []*plumbline.Asset
+	hasNext bool
+	total   int
+	offset  int // of the first asset, when paging by offset; -1 when paging by key
+}
+
+// cursor of the i-th asset of the page: its key in key order, an offset otherwise.
+func (p *assetPageResult) cursor(i int, a *plumbline.Asset) string {
+	if p.offset < 0 {
+		return a.Key.String()
+	}
+	return offsetCursor(p.offset + i + 1)
+}
+
+func offsetCursor(n int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(n)))
+}
+
+func parseOffsetCursor(s string) (int, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	rest, ok := strings.CutPrefix(string(b), "offset:")
+	n, err2 := strconv.Atoi(rest)
+	if err != nil || !ok || err2 != nil || n < 0 {
+		return 0, invalid("cursor %q is not a cursor of this order of assets", s)
+	}
+	return n, nil
+}
+
+// assetPage reads a page of assets. In key order it pages by key, so pages stay right
+// while assets are added; in other orders it sorts the selection and pages by offset.
+func (r *Resolver) assetPage(ctx context.Context, sel string, n int, after *string, order model.AssetOrder, desc bool) (*assetPageResult, error) {
+	p := &assetPageResult{offset: -1}
+	var err error
+	if order == model.AssetOrderKey && !desc {
+		if sel == "" {
+			if p.assets, err = r.Catalog.ListAssets(ctx, deref(after), n+1); err != nil {
+				return nil, err
+			}
+			if p.hasNext = len(p.assets) > n; p.hasNext {
+				p.assets = p.assets[:n]
+			}
+			if requested(ctx, "totalCount") {
+				if p.total, err = r.Catalog.CountAssets(ctx); err != nil {
+					return nil, err
+				}
+			}
+			return p, nil
+		}
+		keys, err := r.selectKeys(ctx, sel)
+		if err != nil {
+			return nil, err
+		}
+		start := 0
+		if after != nil {
+			start = sort.SearchStrings(keys, *after)
+			if start < len(keys) && keys[start] == *after {
+				start++
+			}
+		}
+		end := min(start+n, len(keys))
+		p.total, p.hasNext = len(keys), end < len(keys)
+		p.assets, err = r.Catalog.AssetsByKey(ctx, parseKeys(keys[start:end]))
+		return p, err
+	}
+
+	g, err := r.Catalog.Graph(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	if sel != "" {
+		if keys, err = r.selectKeys(ctx, sel); err != nil {
+			return nil, err
+		}
+	} else {
+		keys = make([]string, 0, len(g.Nodes))
+		for k := range g.Nodes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	}
+	switch order {
+	case model.AssetOrderKey:
+		slices.Reverse(keys)
+	case model.AssetOrderGroup:
+		group := func(k string) string {
+			if node := g.Nodes[k]; node != nil {
+				return node.Group
+			}
+			return ""
+		}
+		sort.SliceStable(keys, func(i, j int) bool {
+			gi, gj := group(keys[i]), group(keys[j])
+			if gi != gj {
+				return (gi < gj) != desc
+			}
+			return keys[i] < keys[j]
+		})
+	case model.AssetOrderLastMaterialization:
+		ids, err := r.Catalog.LatestMaterializationIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sort.SliceStable(keys, func(i, j int) bool {
+			a, b := ids[keys[i]], ids[keys[j]]
+			switch {
+			case a == b:
+				return keys[i] < keys[j]
+			case a == 0 || b == 0: // never materialized: last either way
+				return b == 0
+			case desc:
+				return a > b
+			default:
+				return a < b
+			}
+		})
+	}
+	start := 0
+	if after != nil {
+		if start, err = parseOffsetCursor(*after); err != nil {
+			return nil, err
+		}
+	}
+	start = min(start, len(keys))
+	end := min(start+n, len(keys))
+	p.offset, p.total, p.hasNext = start, len(keys), end < len(keys)
+	p.assets, err = r.Catalog.AssetsByKey(ctx, parseKeys(keys[start:end]))
+	return p, err
+}
+
+// Graph sizes.
+const (
+	defaultGraphNodes = 10000
+	maxGraphNodes     = 20000
+)
+
+// assetGraph returns the selected part of the catalog (its first limit assets in key
+// order) and the dependencies among them.
+func (r *Resolver) assetGraph(ctx context.Context, sel string, limit int) (*gqlmodel.AssetGraph, error) {
+	g, err := r.Catalog.Graph(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	if sel != "" {
+		if keys, err = r.selectKeys(ctx, sel); err != nil {
+			return nil, err
+		}
+	} else {
+		keys = make([]string, 0, len(g.Nodes))
+		for k := range g.Nodes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	}
+	out := &gqlmodel.AssetGraph{}
+	if len(keys) > limit {
+		keys, out.Truncated = keys[:limit], true
+	}
+	in := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		in[k] = true
+	}
+	for _, k := range keys {
+		key := g.Nodes[k].Key
+		for _, parent := range g.Parents[k] {
+			if in[parent] {
+				out.Edges = append(out.Edges, &gqlmodel.LineageEdge{From: g.Nodes[parent].Key, To: key})
+			}
+		}
+		out.Keys = append(out.Keys, key)
+	}
+	return out, nil
 }

@@ -34,6 +34,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Asset() AssetResolver
 	AssetCheck() AssetCheckResolver
+	AssetGraph() AssetGraphResolver
 	AssetPartition() AssetPartitionResolver
 	LineageGraph() LineageGraphResolver
 	Mutation() MutationResolver
@@ -64,6 +65,7 @@ type ComplexityRoot struct {
 		Definition            func(childComplexity int) int
 		Downstream            func(childComplexity int) int
 		Events                func(childComplexity int, types []string, partition *string, first *int, after *string) int
+		Freshness             func(childComplexity int) int
 		Key                   func(childComplexity int) int
 		LatestFailure         func(childComplexity int) int
 		LatestMaterialization func(childComplexity int, partition *string) int
@@ -118,6 +120,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AssetGraph struct {
+		Edges     func(childComplexity int) int
+		Nodes     func(childComplexity int) int
+		Truncated func(childComplexity int) int
+	}
+
 	AssetKey struct {
 		Path   func(childComplexity int) int
 		String func(childComplexity int) int
@@ -155,6 +163,11 @@ type ComplexityRoot struct {
 	EventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Freshness struct {
+		Deadline func(childComplexity int) int
+		Status   func(childComplexity int) int
 	}
 
 	FreshnessPolicy struct {
@@ -207,12 +220,13 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Asset   func(childComplexity int, key model.AssetKeyInput) int
-		Assets  func(childComplexity int, selection *string, first *int, after *string) int
-		Events  func(childComplexity int, filter *model.EventFilter, first *int, after *string, last *int, before *string) int
-		Lineage func(childComplexity int, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) int
-		Run     func(childComplexity int, id string) int
-		Runs    func(childComplexity int, filter *model.RunFilter, first *int, after *string) int
+		Asset      func(childComplexity int, key model.AssetKeyInput) int
+		AssetGraph func(childComplexity int, selection *string, limit *int) int
+		Assets     func(childComplexity int, selection *string, first *int, after *string, orderBy *model.AssetOrder, descending *bool) int
+		Events     func(childComplexity int, filter *model.EventFilter, first *int, after *string, last *int, before *string) int
+		Lineage    func(childComplexity int, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) int
+		Run        func(childComplexity int, id string) int
+		Runs       func(childComplexity int, filter *model.RunFilter, first *int, after *string) int
 	}
 
 	ReportEventsResult struct {
@@ -273,6 +287,7 @@ type AssetResolver interface {
 	LatestFailure(ctx context.Context, objs []*gqlmodel.Asset) ([]*gqlmodel.Event, error)
 	Events(ctx context.Context, obj *gqlmodel.Asset, types []string, partition *string, first *int, after *string) (*model.EventConnection, error)
 	Checks(ctx context.Context, objs []*gqlmodel.Asset) ([][]*gqlmodel.AssetCheck, error)
+	Freshness(ctx context.Context, objs []*gqlmodel.Asset) ([]*gqlmodel.Freshness, error)
 	CheckStatus(ctx context.Context, objs []*gqlmodel.Asset) ([]string, error)
 	Upstream(ctx context.Context, objs []*gqlmodel.Asset) ([][]*gqlmodel.Asset, error)
 	Downstream(ctx context.Context, objs []*gqlmodel.Asset) ([][]*gqlmodel.Asset, error)
@@ -282,6 +297,9 @@ type AssetResolver interface {
 type AssetCheckResolver interface {
 	LatestEvaluation(ctx context.Context, objs []*gqlmodel.AssetCheck) ([]*gqlmodel.Event, error)
 	Evaluations(ctx context.Context, obj *gqlmodel.AssetCheck, first *int, after *string) (*model.EventConnection, error)
+}
+type AssetGraphResolver interface {
+	Nodes(ctx context.Context, obj *gqlmodel.AssetGraph) ([]*gqlmodel.Asset, error)
 }
 type AssetPartitionResolver interface {
 	LatestMaterialization(ctx context.Context, objs []*gqlmodel.AssetPartition) ([]*gqlmodel.Event, error)
@@ -299,7 +317,8 @@ type MutationResolver interface {
 }
 type QueryResolver interface {
 	Asset(ctx context.Context, key model.AssetKeyInput) (*gqlmodel.Asset, error)
-	Assets(ctx context.Context, selection *string, first *int, after *string) (*model.AssetConnection, error)
+	Assets(ctx context.Context, selection *string, first *int, after *string, orderBy *model.AssetOrder, descending *bool) (*model.AssetConnection, error)
+	AssetGraph(ctx context.Context, selection *string, limit *int) (*gqlmodel.AssetGraph, error)
 	Events(ctx context.Context, filter *model.EventFilter, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
 	Lineage(ctx context.Context, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) (*gqlmodel.LineageGraph, error)
 	Run(ctx context.Context, id string) (*gqlmodel.Run, error)
@@ -428,6 +447,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Asset.Events(childComplexity, args["types"].([]string), args["partition"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Asset.freshness":
+		if e.ComplexityRoot.Asset.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Freshness(childComplexity), true
 	case "Asset.key":
 		if e.ComplexityRoot.Asset.Key == nil {
 			break
@@ -681,6 +706,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssetEdge.Node(childComplexity), true
 
+	case "AssetGraph.edges":
+		if e.ComplexityRoot.AssetGraph.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetGraph.Edges(childComplexity), true
+	case "AssetGraph.nodes":
+		if e.ComplexityRoot.AssetGraph.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetGraph.Nodes(childComplexity), true
+	case "AssetGraph.truncated":
+		if e.ComplexityRoot.AssetGraph.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetGraph.Truncated(childComplexity), true
+
 	case "AssetKey.path":
 		if e.ComplexityRoot.AssetKey.Path == nil {
 			break
@@ -829,6 +873,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "Freshness.deadline":
+		if e.ComplexityRoot.Freshness.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.Deadline(childComplexity), true
+	case "Freshness.status":
+		if e.ComplexityRoot.Freshness.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Freshness.Status(childComplexity), true
 
 	case "FreshnessPolicy.cron":
 		if e.ComplexityRoot.FreshnessPolicy.Cron == nil {
@@ -1019,6 +1076,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Asset(childComplexity, args["key"].(model.AssetKeyInput)), true
+	case "Query.assetGraph":
+		if e.ComplexityRoot.Query.AssetGraph == nil {
+			break
+		}
+
+		args, err := ec.field_Query_assetGraph_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AssetGraph(childComplexity, args["selection"].(*string), args["limit"].(*int)), true
 	case "Query.assets":
 		if e.ComplexityRoot.Query.Assets == nil {
 			break
@@ -1029,7 +1097,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Assets(childComplexity, args["selection"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Assets(childComplexity, args["selection"].(*string), args["first"].(*int), args["after"].(*string), args["orderBy"].(*model.AssetOrder), args["descending"].(*bool)), true
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
 			break
@@ -1466,6 +1534,8 @@ type Asset {
   "The asset's events, newest first; after is a storageId cursor (older events follow it)."
   events(types: [String!], partition: String, first: Int, after: ID): EventConnection!
   checks: [AssetCheck!]!
+  "How fresh the asset is against its freshness policy, now."
+  freshness: Freshness!
   "The worst status of the asset's checks: PASSED, WARNING, FAILED or NOT_EVALUATED (also when it has no checks)."
   checkStatus: String!
   "Direct upstream dependencies."
@@ -1478,6 +1548,29 @@ type Asset {
   partitions(first: Int, after: String): [AssetPartition!]!
   createdAt: Time!
   updatedAt: Time!
+}
+
+type Freshness {
+  "FRESH, STALE, or UNKNOWN (the asset has no freshness policy)."
+  status: String!
+  "When a fresh asset goes stale, or since when a stale one has been due."
+  deadline: Time
+}
+
+"The orders of the assets query."
+enum AssetOrder {
+  KEY
+  GROUP
+  LAST_MATERIALIZATION
+}
+
+"A part of the asset graph: assets and the dependencies between them."
+type AssetGraph {
+  nodes: [Asset!]!
+  "Dependencies between the nodes."
+  edges: [LineageEdge!]!
+  "True when the selection had more assets than the limit."
+  truncated: Boolean!
 }
 
 type AssetPartition {
@@ -1688,8 +1781,14 @@ type ApplyDefinitionsResult {
 
 type Query {
   asset(key: AssetKeyInput!): Asset
-  "Assets in key order, optionally narrowed by an asset selection (Dagster syntax)."
-  assets(selection: String, first: Int, after: String): AssetConnection!
+  """
+  Assets, optionally narrowed by an asset selection (Dagster syntax), in key order unless
+  orderBy says otherwise (GROUP: by group, then key; LAST_MATERIALIZATION: most recently
+  materialized first when descending, never-materialized last).
+  """
+  assets(selection: String, first: Int, after: String, orderBy: AssetOrder, descending: Boolean): AssetConnection!
+  "The assets of a selection (all when omitted) and the dependencies between them, for drawing."
+  assetGraph(selection: String, limit: Int): AssetGraph!
   """
   Events in ascending storageId order: the first N after a cursor, or with last, the
   last N before a cursor (the newest events when there is no cursor).
@@ -1778,6 +1877,8 @@ func (ec *executionContext) childFields_Asset(ctx context.Context, field graphql
 		return ec.fieldContext_Asset_events(ctx, field)
 	case "checks":
 		return ec.fieldContext_Asset_checks(ctx, field)
+	case "freshness":
+		return ec.fieldContext_Asset_freshness(ctx, field)
 	case "checkStatus":
 		return ec.fieldContext_Asset_checkStatus(ctx, field)
 	case "upstream":
@@ -1884,6 +1985,18 @@ func (ec *executionContext) childFields_AssetEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type AssetEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AssetGraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_AssetGraph_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_AssetGraph_edges(ctx, field)
+	case "truncated":
+		return ec.fieldContext_AssetGraph_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssetGraph", field.Name)
+}
+
 func (ec *executionContext) childFields_AssetKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "path":
@@ -1960,6 +2073,16 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 		return ec.fieldContext_EventEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Freshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_Freshness_status(ctx, field)
+	case "deadline":
+		return ec.fieldContext_Freshness_deadline(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Freshness", field.Name)
 }
 
 func (ec *executionContext) childFields_FreshnessPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2470,6 +2593,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_assetGraph_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "selection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["selection"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_asset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2511,6 +2656,22 @@ func (ec *executionContext) field_Query_assets_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AssetOrder, error) {
+			return ec.unmarshalOAssetOrder2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "descending",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["descending"] = arg4
 	return args, nil
 }
 
@@ -3370,6 +3531,61 @@ func (ec *executionContext) resolveBatch_Asset_checks(ctx context.Context, field
 		results,
 		err,
 		"Asset.checks",
+	)
+}
+
+func (ec *executionContext) _Asset_freshness(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Asset_freshness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Asset_freshness(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Freshness) graphql.Marshaler {
+			return ec.marshalNFreshness2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐFreshness(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Asset_freshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Asset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Freshness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Asset_freshness(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Asset) (any, error) {
+	resolver := ec.Resolvers.Asset()
+	if batch, ok := graphql.BatchParentsFor[*gqlmodel.Asset](ctx, "Asset"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Freshness(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*gqlmodel.Freshness](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Asset.freshness",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Freshness(ctx, []*gqlmodel.Asset{obj})
+	return graphql.ResolveBatchSingleResult[*gqlmodel.Freshness](
+		ctx,
+		results,
+		err,
+		"Asset.freshness",
 	)
 }
 
@@ -4491,6 +4707,93 @@ func (ec *executionContext) fieldContext_AssetEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _AssetGraph_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AssetGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetGraph_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AssetGraph().Nodes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Asset) graphql.Marshaler {
+			return ec.marshalNAsset2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetGraph_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssetGraph",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Asset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssetGraph_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AssetGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetGraph_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.LineageEdge) graphql.Marshaler {
+			return ec.marshalNLineageEdge2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐLineageEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetGraph_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssetGraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssetGraph_truncated(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AssetGraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetGraph_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetGraph_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetGraph", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _AssetKey_path(ctx context.Context, field graphql.CollectedField, obj plumbline.AssetKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5159,6 +5462,52 @@ func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Freshness_status(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Freshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Freshness_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Freshness_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Freshness_deadline(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Freshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Freshness_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Freshness_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Freshness", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _FreshnessPolicy_maxLag(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.FreshnessPolicy) (ret graphql.Marshaler) {
@@ -5928,7 +6277,7 @@ func (ec *executionContext) _Query_assets(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Assets(ctx, fc.Args["selection"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Assets(ctx, fc.Args["selection"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].(*model.AssetOrder), fc.Args["descending"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AssetConnection) graphql.Marshaler {
@@ -5956,6 +6305,50 @@ func (ec *executionContext) fieldContext_Query_assets(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_assets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_assetGraph(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_assetGraph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AssetGraph(ctx, fc.Args["selection"].(*string), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.AssetGraph) graphql.Marshaler {
+			return ec.marshalNAssetGraph2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetGraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_assetGraph(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetGraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_assetGraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8726,6 +9119,44 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "freshness":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Asset_freshness(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "checkStatus":
 			field := field
 
@@ -9323,6 +9754,87 @@ func (ec *executionContext) _AssetEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var assetGraphImplementors = []string{"AssetGraph"}
+
+func (ec *executionContext) _AssetGraph(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.AssetGraph) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assetGraphImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssetGraph")
+		case "nodes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AssetGraph_nodes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "edges":
+			out.Values[i] = ec._AssetGraph_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "truncated":
+			out.Values[i] = ec._AssetGraph_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var assetKeyImplementors = []string{"AssetKey"}
 
 func (ec *executionContext) _AssetKey(ctx context.Context, sel ast.SelectionSet, obj plumbline.AssetKey) graphql.Marshaler {
@@ -9651,6 +10163,49 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 		case "node":
 			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var freshnessImplementors = []string{"Freshness"}
+
+func (ec *executionContext) _Freshness(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Freshness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, freshnessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Freshness")
+		case "status":
+			out.Values[i] = ec._Freshness_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadline":
+			out.Values[i] = ec._Freshness_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10197,6 +10752,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_assets(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "assetGraph":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_assetGraph(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -11367,6 +11944,16 @@ func (ec *executionContext) marshalNAssetEdge2ᚖgithubᚗcomᚋplumblineᚋplum
 	return ec._AssetEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAssetGraph2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetGraph(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AssetGraph) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AssetGraph(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAssetKey2githubᚗcomᚋplumblineᚋplumblineᚐAssetKey(ctx context.Context, sel ast.SelectionSet, v plumbline.AssetKey) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -11555,6 +12142,16 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		}
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFreshness2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐFreshness(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Freshness) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Freshness(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2int64(ctx context.Context, v any) (int64, error) {
@@ -12119,6 +12716,22 @@ func (ec *executionContext) unmarshalOAssetKeyInput2ᚖgithubᚗcomᚋplumbline�
 	}
 	res, err := ec.unmarshalInputAssetKeyInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAssetOrder2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetOrder(ctx context.Context, v any) (*model.AssetOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.AssetOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAssetOrder2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetOrder(ctx context.Context, sel ast.SelectionSet, v *model.AssetOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

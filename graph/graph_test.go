@@ -422,3 +422,68 @@ func TestAPageOfAssetsCostsAConstantNumberOfQueries(t *testing.T) {
 		t.Logf("a page of assets with latest events, checks and upstream costs %d queries", large)
 	})
 }
+
+func TestAssetOrdersAndGraph(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		apply(t, c, platform)
+		report(t, c, map[string]any{"type": "ASSET_MATERIALIZATION", "assetKey": key("raw/orders")})
+		report(t, c, map[string]any{"type": "ASSET_MATERIALIZATION", "assetKey": key("marts/revenue")})
+		type page struct {
+			Assets struct {
+				Nodes    []struct{ Key struct{ String string } }
+				PageInfo struct{ EndCursor string }
+			}
+		}
+		keys := func(p page) (out []string) {
+			for _, n := range p.Assets.Nodes {
+				out = append(out, n.Key.String)
+			}
+			return out
+		}
+		q := `query($o: AssetOrder, $d: Boolean, $n: Int, $a: String) { assets(orderBy: $o, descending: $d, first: $n, after: $a) {
+			nodes { key { string } } pageInfo { endCursor } } }`
+		var p page
+		post(t, c, q, &p, Var("o", "LAST_MATERIALIZATION"), Var("d", true))
+		if diff := cmp.Diff([]string{"marts/revenue", "raw/orders", "raw/customers", "staging/orders"}, keys(p)); diff != "" {
+			t.Errorf("most recently materialized first (-want +got):\n%s", diff)
+		}
+		post(t, c, q, &p, Var("o", "GROUP"), Var("n", 2))
+		first := keys(p)
+		post(t, c, q, &p, Var("o", "GROUP"), Var("n", 2), Var("a", p.Assets.PageInfo.EndCursor))
+		if diff := cmp.Diff([]string{"marts/revenue", "raw/customers", "raw/orders", "staging/orders"}, append(first, keys(p)...)); diff != "" {
+			t.Errorf("by group, two pages (-want +got):\n%s", diff)
+		}
+		if msg, _ := errorOf(t, c, q, Var("o", "GROUP"), Var("a", "raw/orders")); !strings.Contains(msg, "is not a cursor of this order") {
+			t.Errorf("a key cursor in group order: %s", msg)
+		}
+
+		var g struct {
+			AssetGraph struct {
+				Nodes []struct {
+					Key       struct{ String string }
+					Freshness struct{ Status string }
+				}
+				Edges     []struct{ From, To struct{ String string } }
+				Truncated bool
+			}
+		}
+		post(t, c, `{ assetGraph(selection: "*marts/revenue") { nodes { key { string } freshness { status } } edges { from { string } to { string } } truncated } }`, &g)
+		if len(g.AssetGraph.Nodes) != 4 || len(g.AssetGraph.Edges) != 3 || g.AssetGraph.Truncated {
+			t.Errorf("graph: %+v", g.AssetGraph)
+		}
+		for _, n := range g.AssetGraph.Nodes {
+			want := "UNKNOWN"
+			if n.Key.String == "marts/revenue" {
+				want = "FRESH" // 24h max lag, materialized just now
+			}
+			if n.Freshness.Status != want {
+				t.Errorf("%s freshness %s, want %s", n.Key.String, n.Freshness.Status, want)
+			}
+		}
+		post(t, c, `{ assetGraph(limit: 2) { nodes { key { string } } truncated } }`, &g)
+		if len(g.AssetGraph.Nodes) != 2 || !g.AssetGraph.Truncated {
+			t.Errorf("limited graph: %+v", g.AssetGraph)
+		}
+	})
+}

@@ -123,7 +123,17 @@ func complexity() ComplexityRoot {
 		}
 		return child * max(1, (n+99)/100)
 	}
-	c.Query.Assets = func(child int, _ *string, first *int, _ *string) int { return pages(child, first) }
+	c.Query.Assets = func(child int, _ *string, first *int, _ *string, _ *model.AssetOrder, _ *bool) int {
+		return pages(child, first)
+	}
+	c.Query.AssetGraph = func(child int, _ *string, limit *int) int {
+		if limit == nil {
+			limit = new(int)
+			*limit = defaultGraphNodes
+		}
+		return pages(child, limit)
+	}
+	c.AssetGraph.Nodes = func(child int) int { return child * 10 }
 	c.Query.Events = func(child int, _ *model.EventFilter, first *int, _ *string, last *int, _ *string) int {
 		if last != nil {
 			return pages(child, last)

@@ -5,6 +5,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/plumbline/plumbline"
 	"github.com/plumbline/plumbline/live"
@@ -23,6 +24,15 @@ type Resolver struct {
 	// Live streams the event log to subscriptions; without it they are unavailable.
 	Live   *live.Hub
 	Logger *slog.Logger
+	// Now is the clock (time.Now when nil), for freshness.
+	Now func() time.Time
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }
 
 func (r *Resolver) wake() {

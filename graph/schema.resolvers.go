@@ -7,8 +7,8 @@ package graph
 
 import (
 	"context"
-	"sort"
 	"strings"
+	"time"
 
 	"github.com/plumbline/plumbline"
 	"github.com/plumbline/plumbline/defs"
@@ -67,6 +67,39 @@ func (r *assetResolver) Checks(ctx context.Context, objs []*gqlmodel.Asset) ([][
 		out[i] = make([]*gqlmodel.AssetCheck, len(cs))
 		for j := range cs {
 			out[i][j] = &gqlmodel.AssetCheck{C: cs[j]}
+		}
+	}
+	return out, nil
+}
+
+// Freshness is the batch resolver for the freshness field.
+func (r *assetResolver) Freshness(ctx context.Context, objs []*gqlmodel.Asset) ([]*gqlmodel.Freshness, error) {
+	ids := make([]int64, len(objs))
+	for i, o := range objs {
+		if o.A.Spec != nil && o.A.Spec.Freshness != nil {
+			ids[i] = o.A.LatestMaterializationID
+		}
+	}
+	evs, err := r.loadEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := r.now()
+	out := make([]*gqlmodel.Freshness, len(objs))
+	for i, o := range objs {
+		var latest time.Time
+		if evs[i] != nil {
+			latest = evs[i].Timestamp
+		}
+		var policy *plumbline.FreshnessPolicy
+		if o.A.Spec != nil {
+			policy = o.A.Spec.Freshness
+		}
+		st := policy.Evaluate(latest, now)
+		out[i] = &gqlmodel.Freshness{Status: st.Status}
+		if !st.Deadline.IsZero() {
+			d := st.Deadline
+			out[i].Deadline = &d
 		}
 	}
 	return out, nil
@@ -142,6 +175,16 @@ func (r *assetCheckResolver) Evaluations(ctx context.Context, obj *gqlmodel.Asse
 		return nil, err
 	}
 	return eventConnection(evs, n), nil
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *assetGraphResolver) Nodes(ctx context.Context, obj *gqlmodel.AssetGraph) ([]*gqlmodel.Asset, error) {
+	assets, err := r.loadAssets(ctx, obj.Keys)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetch(ctx, assets, selected(ctx))
+	return assets, nil
 }
 
 // LatestMaterialization is the batch resolver for the latestMaterialization field.
@@ -287,56 +330,40 @@ func (r *queryResolver) Asset(ctx context.Context, key model.AssetKeyInput) (*gq
 }
 
 // Assets is the resolver for the assets field.
-func (r *queryResolver) Assets(ctx context.Context, selection *string, first *int, after *string) (*model.AssetConnection, error) {
+func (r *queryResolver) Assets(ctx context.Context, selection *string, first *int, after *string, orderBy *model.AssetOrder, descending *bool) (*model.AssetConnection, error) {
 	n, err := pageSize(first, defaultPage, maxPage)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		assets  []*plumbline.Asset
-		hasNext bool
-		total   int
-	)
-	if sel := strings.TrimSpace(deref(selection)); sel != "" {
-		keys, err := r.selectKeys(ctx, sel)
-		if err != nil {
-			return nil, err
-		}
-		total = len(keys)
-		start := 0
-		if after != nil {
-			start = sort.Search(len(keys), func(i int) bool { return keys[i] > *after })
-		}
-		end := min(start+n, len(keys))
-		hasNext = end < len(keys)
-		if assets, err = r.Catalog.AssetsByKey(ctx, parseKeys(keys[start:end])); err != nil {
-			return nil, err
-		}
-	} else {
-		if assets, err = r.Catalog.ListAssets(ctx, deref(after), n+1); err != nil {
-			return nil, err
-		}
-		if hasNext = len(assets) > n; hasNext {
-			assets = assets[:n]
-		}
-		if requested(ctx, "totalCount") {
-			if total, err = r.Catalog.CountAssets(ctx); err != nil {
-				return nil, err
-			}
-		}
+	order := model.AssetOrderKey
+	if orderBy != nil {
+		order = *orderBy
 	}
-	nodes := r.wrapAssets(ctx, assets)
+	p, err := r.assetPage(ctx, strings.TrimSpace(deref(selection)), n, after, order, descending != nil && *descending)
+	if err != nil {
+		return nil, err
+	}
+	nodes := r.wrapAssets(ctx, p.assets)
 	r.prefetch(ctx, nodes, append(selected(ctx, "nodes"), selected(ctx, "edges", "node")...))
 	c := &model.AssetConnection{Nodes: nodes, Edges: make([]*model.AssetEdge, len(nodes)),
-		PageInfo: &model.PageInfo{HasNextPage: hasNext}, TotalCount: total}
+		PageInfo: &model.PageInfo{HasNextPage: p.hasNext}, TotalCount: p.total}
 	for i, a := range nodes {
-		c.Edges[i] = &model.AssetEdge{Cursor: a.A.Key.String(), Node: a}
+		c.Edges[i] = &model.AssetEdge{Cursor: p.cursor(i, a.A), Node: a}
 	}
 	if len(nodes) > 0 {
-		end := nodes[len(nodes)-1].A.Key.String()
+		end := c.Edges[len(nodes)-1].Cursor
 		c.PageInfo.EndCursor = &end
 	}
 	return c, nil
+}
+
+// AssetGraph is the resolver for the assetGraph field.
+func (r *queryResolver) AssetGraph(ctx context.Context, selection *string, limit *int) (*gqlmodel.AssetGraph, error) {
+	n, err := pageSize(limit, defaultGraphNodes, maxGraphNodes)
+	if err != nil {
+		return nil, err
+	}
+	return r.assetGraph(ctx, strings.TrimSpace(deref(selection)), n)
 }
 
 // Events is the resolver for the events field.
@@ -592,6 +619,9 @@ func (r *Resolver) Asset() AssetResolver { return &assetResolver{r} }
 // AssetCheck returns AssetCheckResolver implementation.
 func (r *Resolver) AssetCheck() AssetCheckResolver { return &assetCheckResolver{r} }
 
+// AssetGraph returns AssetGraphResolver implementation.
+func (r *Resolver) AssetGraph() AssetGraphResolver { return &assetGraphResolver{r} }
+
 // AssetPartition returns AssetPartitionResolver implementation.
 func (r *Resolver) AssetPartition() AssetPartitionResolver { return &assetPartitionResolver{r} }
 
@@ -613,6 +643,7 @@ func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionRes
 type (
 	assetResolver          struct{ *Resolver }
 	assetCheckResolver     struct{ *Resolver }
+	assetGraphResolver     struct{ *Resolver }
 	assetPartitionResolver struct{ *Resolver }
 	lineageGraphResolver   struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }

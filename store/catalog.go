@@ -69,6 +69,23 @@ func (s *Store) ListAssets(ctx context.Context, after string, limit int) ([]*plu
 	return out, nil
 }
 
+// LatestMaterializationIDs returns every asset's latest materialization id. See
+// plumbline.Catalog.
+func (s *Store) LatestMaterializationIDs(ctx context.Context) (map[string]int64, error) {
+	var rows []struct {
+		Key string
+		ID  *int64
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT key, last_materialization_id AS id FROM assets").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read latest materializations: %w", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Key] = derefInt(r.ID)
+	}
+	return out, nil
+}
+
 // CountAssets returns how many assets the catalog has. See plumbline.Catalog.
 func (s *Store) CountAssets(ctx context.Context) (int, error) {
 	var n int64

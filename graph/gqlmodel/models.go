@@ -230,3 +230,16 @@ func tags(m map[string]string) []*Tag {
 	}
 	return out
 }
+
+// Freshness is how fresh an asset is.
+type Freshness struct {
+	Status   string
+	Deadline *time.Time
+}
+
+// AssetGraph is a part of the catalog to draw; its nodes have a resolver.
+type AssetGraph struct {
+	Keys      []plumbline.AssetKey
+	Edges     []*LineageEdge
+	Truncated bool
+}

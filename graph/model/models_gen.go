@@ -136,6 +136,64 @@ type TagInput struct {
 	Value string `json:"value"`
 }
 
+// The orders of the assets query.
+type AssetOrder string
+
+const (
+	AssetOrderKey                 AssetOrder = "KEY"
+	AssetOrderGroup               AssetOrder = "GROUP"
+	AssetOrderLastMaterialization AssetOrder = "LAST_MATERIALIZATION"
+)
+
+var AllAssetOrder = []AssetOrder{
+	AssetOrderKey,
+	AssetOrderGroup,
+	AssetOrderLastMaterialization,
+}
+
+func (e AssetOrder) IsValid() bool {
+	switch e {
+	case AssetOrderKey, AssetOrderGroup, AssetOrderLastMaterialization:
+		return true
+	}
+	return false
+}
+
+func (e AssetOrder) String() string {
+	return string(e)
+}
+
+func (e *AssetOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AssetOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AssetOrder", str)
+	}
+	return nil
+}
+
+func (e AssetOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AssetOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AssetOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type LineageDirection string
 
 const (

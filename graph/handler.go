@@ -67,7 +67,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 		return next(withStreamError(ctx))
 	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		resp := next(withLoaders(ctx, newLoaders(r.Log, r.Catalog)))
+		resp := next(withLoaders(ctx, r.Log, r.Catalog))
 		// Only the response to a stream's closing nil has errors (gqlgen's complaint about
 		// the null): a response to an event sent just before must keep its data.
 		if resp != nil && len(resp.Errors) > 0 {

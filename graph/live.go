@@ -73,8 +73,9 @@ func end[T any](ctx context.Context, out chan<- *T, err error) {
 	close(out)
 }
 
-// subscribe starts a hub subscription after a storage id (nil: only new events).
-func (r *Resolver) subscribe(ctx context.Context, after *string) (*live.Subscription, error) {
+// subscribe starts a hub subscription after a storage id (nil: only new events) of the
+// events keep accepts (see live.Hub.Subscribe).
+func (r *Resolver) subscribe(ctx context.Context, after *string, keep func(*plumbline.Event) bool) (*live.Subscription, error) {
 	if r.Live == nil {
 		return nil, plumbline.Errorf(plumbline.EUNAVAILABLE, "subscriptions are not available on this server")
 	}
@@ -86,7 +87,7 @@ func (r *Resolver) subscribe(ctx context.Context, after *string) (*live.Subscrip
 		}
 		from = id
 	}
-	return r.Live.Subscribe(ctx, from)
+	return r.Live.Subscribe(ctx, from, keep)
 }
 
 // eventMatcher decides which events a subscription's filter lets through. A selection
@@ -158,9 +159,13 @@ func (m *eventMatcher) refresh(ctx context.Context) error {
 	return nil
 }
 
-func (m *eventMatcher) match(ctx context.Context, e *plumbline.Event) (bool, error) {
-	if e.Type == plumbline.DefinitionsApplied {
-		m.stale = m.sel != ""
+// keep is the part of the filter the hub applies for the subscriber: everything but the
+// selection, which may need the catalog. It only reads the matcher, so the hub may call it
+// from its own goroutine. Definitions-applied events are kept when there is a selection:
+// they tell the matcher its selection may have changed.
+func (m *eventMatcher) keep(e *plumbline.Event) bool {
+	if e.Type == plumbline.DefinitionsApplied && m.sel != "" {
+		return true
 	}
 	f := &m.f
 	switch {
@@ -169,13 +174,28 @@ func (m *eventMatcher) match(ctx context.Context, e *plumbline.Event) (bool, err
 		f.Partition != "" && e.Partition != f.Partition,
 		!f.Since.IsZero() && e.Timestamp.Before(f.Since),
 		!f.Until.IsZero() && !e.Timestamp.Before(f.Until):
+		return false
+	}
+	if m.keys == nil && m.sel == "" {
+		return true
+	}
+	if e.AssetKey == nil {
+		return false
+	}
+	return m.sel != "" || m.keys[e.AssetKey.String()]
+}
+
+func (m *eventMatcher) match(ctx context.Context, e *plumbline.Event) (bool, error) {
+	if e.Type == plumbline.DefinitionsApplied && m.sel != "" {
+		// A selection picks asset events; this one only says the selection may change.
+		m.stale = true
+		return false, nil
+	}
+	if !m.keep(e) {
 		return false, nil
 	}
 	if m.keys == nil && m.sel == "" {
 		return true, nil
-	}
-	if e.AssetKey == nil {
-		return false, nil
 	}
 	k := e.AssetKey.String()
 	if m.keys[k] {
@@ -225,6 +245,11 @@ func (r *Resolver) streamEvents(ctx context.Context, sub *live.Subscription, m *
 var assetChanges = map[plumbline.EventType]bool{
 	plumbline.AssetMaterialization: true, plumbline.AssetObservation: true, plumbline.AssetCheckEvaluation: true,
 	plumbline.AssetFailedToMaterialize: true, plumbline.AssetWiped: true,
+}
+
+// keepAssetChanges is the hub-side filter of assetUpdated.
+func keepAssetChanges(e *plumbline.Event) bool {
+	return assetChanges[e.Type] || e.Type == plumbline.DefinitionsApplied
 }
 
 // streamAssets sends each changed asset of a batch once, freshly read.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -81,15 +82,29 @@ func newLoaders(events plumbline.EventLog, catalog plumbline.Catalog) *loaders {
 	}
 }
 
-func withLoaders(ctx context.Context, l *loaders) context.Context {
-	return context.WithValue(ctx, loadersKey{}, l)
+// lazyLoaders makes a response's loaders the first time a resolver asks for them, so a
+// response that loads nothing (most subscription events) does not pay for them.
+type lazyLoaders struct {
+	once    sync.Once
+	l       *loaders
+	events  plumbline.EventLog
+	catalog plumbline.Catalog
+}
+
+func (z *lazyLoaders) get() *loaders {
+	z.once.Do(func() { z.l = newLoaders(z.events, z.catalog) })
+	return z.l
+}
+
+func withLoaders(ctx context.Context, events plumbline.EventLog, catalog plumbline.Catalog) context.Context {
+	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{events: events, catalog: catalog})
 }
 
 // loadersFor returns the response's loaders; outside a response (a resolver called
 // directly) it makes fresh ones.
 func (r *Resolver) loadersFor(ctx context.Context) *loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
-		return l
+	if z, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
+		return z.get()
 	}
 	return newLoaders(r.Log, r.Catalog)
 }

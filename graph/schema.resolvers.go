@@ -516,7 +516,7 @@ func (r *subscriptionResolver) Events(ctx context.Context, filter *model.EventFi
 	if err != nil {
 		return nil, err
 	}
-	sub, err := r.subscribe(ctx, after)
+	sub, err := r.subscribe(ctx, after, m.keep)
 	if err != nil {
 		return nil, err
 	}
@@ -577,7 +577,7 @@ func (r *subscriptionResolver) RunLogs(ctx context.Context, runID string, after 
 		}
 	}
 	c := idString(cursor)
-	sub, err := r.subscribe(ctx, &c)
+	sub, err := r.subscribe(ctx, &c, m.keep)
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +604,7 @@ func (r *subscriptionResolver) AssetUpdated(ctx context.Context, selection *stri
 			return nil, err
 		}
 	}
-	sub, err := r.subscribe(ctx, nil)
+	sub, err := r.subscribe(ctx, nil, keepAssetChanges)
 	if err != nil {
 		return nil, err
 	}

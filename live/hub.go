@@ -66,6 +66,15 @@ func New(src Source, cfg Config) *Hub {
 		subs: map[*Subscription]struct{}{}, ready: make(chan struct{})}
 }
 
+// Notified tells the hub that events up to lastID were committed somewhere (0: unknown);
+// it reads the log unless it has published them already.
+func (h *Hub) Notified(lastID int64) {
+	if lastID > 0 && lastID <= h.Position() {
+		return
+	}
+	h.Poke()
+}
+
 // Poke tells the hub that events were committed. It never blocks.
 func (h *Hub) Poke() {
 	select {
@@ -223,8 +232,12 @@ func (h *Hub) publishFrom(from int64, batch []plumbline.Event) {
 	}
 	h.pos = batch[len(batch)-1].StorageID
 	for s := range h.subs {
+		b := s.filter(batch)
+		if len(b) == 0 {
+			continue
+		}
 		select {
-		case s.live <- batch:
+		case s.live <- b:
 		default:
 			s.behind = true
 			delete(h.subs, s)
@@ -262,6 +275,7 @@ type Subscription struct {
 	C <-chan []plumbline.Event
 
 	out    chan []plumbline.Event
+	keep   func(*plumbline.Event) bool
 	live   chan []plumbline.Event // fed by the hub
 	behind bool                   // set by the hub when it cut this subscriber off
 	err    error
@@ -275,19 +289,39 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-// Subscribe streams every event with storage id > after, first from the log and then as
-// they are committed; after < 0 means only events committed from now on. It ends when
-// ctx does.
-func (h *Hub) Subscribe(ctx context.Context, after int64) (*Subscription, error) {
+// Subscribe streams every event with storage id > after that keep accepts (all when keep
+// is nil), first from the log and then as they are committed; after < 0 means only events
+// committed from now on. It ends when ctx does. keep is called from the hub's goroutine
+// for every event published, so it must be cheap, and safe for concurrent use; a
+// subscriber is not woken for events it does not keep.
+func (h *Hub) Subscribe(ctx context.Context, after int64, keep func(*plumbline.Event) bool) (*Subscription, error) {
 	select {
 	case <-h.ready:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	s := &Subscription{out: make(chan []plumbline.Event), live: make(chan []plumbline.Event, h.cfg.Buffer), done: make(chan struct{})}
+	s := &Subscription{out: make(chan []plumbline.Event), keep: keep, live: make(chan []plumbline.Event, h.cfg.Buffer), done: make(chan struct{})}
 	s.C = s.out
 	go s.pump(ctx, h, after)
 	return s, nil
+}
+
+// filter returns the events of batch the subscription keeps (batch itself when it keeps
+// them all).
+func (s *Subscription) filter(batch []plumbline.Event) []plumbline.Event {
+	if s.keep == nil {
+		return batch
+	}
+	var out []plumbline.Event
+	for i := range batch {
+		if s.keep(&batch[i]) {
+			if out == nil {
+				out = make([]plumbline.Event, 0, len(batch)-i)
+			}
+			out = append(out, batch[i])
+		}
+	}
+	return out
 }
 
 // pump replays, then forwards live batches, dropping what was already sent.
@@ -328,10 +362,13 @@ func (s *Subscription) pump(ctx context.Context, h *Hub, after int64) {
 			if len(evs) == 0 {
 				return true
 			}
-			if !send(evs) {
+			read := len(evs)
+			last := evs[len(evs)-1].StorageID
+			if kept := s.filter(evs); len(kept) > 0 && !send(kept) {
 				return false
 			}
-			if until < 0 && len(evs) < h.cfg.Page {
+			cursor = max(cursor, last) // what was read and not kept is skipped too
+			if until < 0 && read < h.cfg.Page {
 				return true
 			}
 		}

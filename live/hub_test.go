@@ -87,7 +87,7 @@ func TestReplayThenLiveHasNoGapAndNoDuplicate(t *testing.T) {
 		defer cancel()
 		var subs []*live.Subscription
 		for _, after := range []int64{0, 10, 150, 299} {
-			sub, err := h.Subscribe(ctx, after)
+			sub, err := h.Subscribe(ctx, after, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func TestLiveOnlyStartsAtTheEnd(t *testing.T) {
 	for h.Position() < 5 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	sub, err := h.Subscribe(context.Background(), -1)
+	sub, err := h.Subscribe(context.Background(), -1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestASlowSubscriberIsCutOffAndCanResume(t *testing.T) {
 		// One event a read, so the 40 events are 40 batches whatever the timing.
 		h := startHub(t, s, live.Config{Buffer: 4, Page: 1})
 		ctx := context.Background()
-		slow, err := h.Subscribe(ctx, 0)
+		slow, err := h.Subscribe(ctx, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestASlowSubscriberIsCutOffAndCanResume(t *testing.T) {
 		if got >= 40 {
 			t.Fatalf("the slow subscriber received everything (%d); it was not cut off", got)
 		}
-		resumed, _ := h.Subscribe(ctx, behind.LastID)
+		resumed, _ := h.Subscribe(ctx, behind.LastID, nil)
 		collect(t, resumed, behind.LastID+1, int(40-behind.LastID))
 		if want := fmt.Sprintf("subscribe again with after: %d", got); !strings.Contains(behind.Error(), want) {
 			t.Errorf("message %q does not say %q", behind.Error(), want)
@@ -187,8 +187,8 @@ func TestListenDeliversCommitsOfAnotherServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go h.Run(ctx)
-	go reader.Listen(ctx, h.Poke)
-	sub, err := h.Subscribe(ctx, 0)
+	go reader.Listen(ctx, h.Notified)
+	sub, err := h.Subscribe(ctx, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,4 +196,44 @@ func TestListenDeliversCommitsOfAnotherServer(t *testing.T) {
 		appendN(t, writer, 3, "remote")
 	}
 	collect(t, sub, 1, 30)
+}
+
+func TestAFilteredSubscriberGetsOnlyWhatItKeeps(t *testing.T) {
+	s := dbtest.SQLite(t)
+	h := startHub(t, s, live.Config{Page: 3})
+	for i := 0; i < 5; i++ {
+		appendN(t, s, 1, "a")
+		appendN(t, s, 1, "b")
+	}
+	onlyB := func(e *plumbline.Event) bool { return e.AssetKey.String() == "b" }
+	sub, err := h.Subscribe(context.Background(), 0, onlyB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written while the subscriber replays and joins: some are replayed, some live.
+	go func() {
+		for i := 0; i < 5; i++ {
+			appendN(t, s, 1, "a")
+			appendN(t, s, 1, "b")
+		}
+	}()
+	var got []int64
+	for len(got) < 10 {
+		select {
+		case batch := <-sub.C:
+			for _, e := range batch {
+				if e.AssetKey.String() != "b" {
+					t.Fatalf("got an event of %s", e.AssetKey)
+				}
+				got = append(got, e.StorageID)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("got %v", got)
+		}
+	}
+	for i, id := range got {
+		if id != int64(2*i+2) {
+			t.Fatalf("ids %v: want the even ones, replayed then live", got)
+		}
+	}
 }

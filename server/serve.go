@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	liveDone := make(chan struct{})
 	go func() {
 		defer close(liveDone)
-		go st.Listen(liveCtx, hub.Poke)
+		go st.Listen(liveCtx, hub.Notified)
 		_ = hub.Run(liveCtx)
 	}()
 	defer func() {

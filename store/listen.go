@@ -3,12 +3,11 @@ package store
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"gorm.io/gorm"
-
 	"github.com/plumbline/plumbline"
 )
 
@@ -21,11 +20,7 @@ var unsafeChannel = regexp.MustCompile(`[^a-z0-9_]+`)
 
 // notifyChannel names the channel appends notify on: one per database schema, so that
 // deployments (and tests) sharing a server do not wake each other.
-func notifyChannel(ctx context.Context, db *gorm.DB) (string, error) {
-	var schema string
-	if err := db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
-		return "", err
-	}
+func notifyChannel(schema string) string {
 	name := "plumbline_events"
 	if schema != "" && schema != "public" {
 		name += "_" + unsafeChannel.ReplaceAllString(strings.ToLower(schema), "_")
@@ -33,14 +28,15 @@ func notifyChannel(ctx context.Context, db *gorm.DB) (string, error) {
 	if len(name) > 63 {
 		name = name[:63]
 	}
-	return name, nil
+	return name
 }
 
-// Listen calls fn whenever any server on this PostgreSQL database commits events, until
-// ctx is done. It holds a connection of its own and reconnects after losing it (a
-// database restart, say), calling fn after each reconnection so the caller catches up on
-// what it missed. On SQLite there is no other server, and it returns at once.
-func (s *Store) Listen(ctx context.Context, fn func()) error {
+// Listen calls fn with the last storage id of every commit of events by any server on
+// this PostgreSQL database, until ctx is done. It holds a connection of its own and
+// reconnects after losing it (a database restart, say), calling fn(0) after each
+// reconnection so the caller catches up on what it missed. On SQLite there is no other
+// server, and it returns at once.
+func (s *Store) Listen(ctx context.Context, fn func(lastID int64)) error {
 	if !s.postgres {
 		return nil
 	}
@@ -61,7 +57,7 @@ func (s *Store) Listen(ctx context.Context, fn func()) error {
 	return nil
 }
 
-func (s *Store) listenOnce(ctx context.Context, fn func()) error {
+func (s *Store) listenOnce(ctx context.Context, fn func(int64)) error {
 	conn, err := pgx.Connect(ctx, s.url)
 	if err != nil {
 		return err
@@ -70,12 +66,14 @@ func (s *Store) listenOnce(ctx context.Context, fn func()) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return err
 	}
-	fn() // catch up on what was committed while not listening
+	fn(0) // catch up on what was committed while not listening
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		fn()
+		id, _ := strconv.ParseInt(n.Payload, 10, 64)
+		fn(id)
 	}
 }
 

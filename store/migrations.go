@@ -150,7 +150,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range migrations {
 		err := db.Transaction(func(tx *gorm.DB) error {
 			if s.postgres {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", lockMigrate).Error; err != nil {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", lockKey(s.schema, lockMigrate)).Error; err != nil {
 					return err
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/url"
 	"os"
@@ -25,12 +26,21 @@ import (
 	"github.com/plumbline/plumbline"
 )
 
-// Advisory lock keys (PostgreSQL). Appends hold lockAppend for their transaction so that
+// Advisory locks (PostgreSQL). Appends hold the append lock for their transaction so that
 // storage ids are committed in order, which lets readers page by id without gaps.
+// Advisory locks belong to the whole database, so the keys are derived from the schema:
+// deployments in different schemas of one database never wait for each other.
 const (
-	lockAppend  int64 = 0x706c756d62_01
-	lockMigrate int64 = 0x706c756d62_02
+	lockAppend  = "append"
+	lockMigrate = "migrate"
 )
+
+// lockKey returns the advisory lock key of a lock in a schema.
+func lockKey(schema, lock string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("plumbline\x00" + schema + "\x00" + lock))
+	return int64(h.Sum64())
+}
 
 // Config says which database to open.
 type Config struct {
@@ -65,6 +75,7 @@ type Store struct {
 	graphMu sync.Mutex
 	graph   *plumbline.AssetGraph
 
+	schema   string       // the PostgreSQL schema the tables are in
 	url      string       // the PostgreSQL URL, for LISTEN connections
 	channel  string       // the NOTIFY channel of this database (and schema)
 	onCommit atomic.Value // func([]plumbline.Event): called after each commit that appended events
@@ -139,15 +150,22 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		done:     make(chan struct{}),
 		known:    map[string]struct{}{},
 	}
+	if pg {
+		var schema *string
+		if err := db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("read the schema: %w", err)
+		}
+		if schema == nil {
+			sqlDB.Close()
+			return nil, errors.New("no schema to create tables in: the database URL's search_path names no existing schema")
+		}
+		s.schema = *schema
+		s.channel = notifyChannel(s.schema)
+	}
 	if err := s.migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
-	}
-	if pg {
-		if s.channel, err = notifyChannel(ctx, db); err != nil {
-			sqlDB.Close()
-			return nil, err
-		}
 	}
 	go s.writer()
 	return s, nil

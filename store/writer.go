@@ -155,7 +155,7 @@ func (s *Store) runGroup(reqs []*writeReq) (results []writeResult, err error) {
 	tx.Statement.ConnPool = sqlTx
 
 	if s.postgres {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", lockAppend).Error; err != nil {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", lockKey(s.schema, lockAppend)).Error; err != nil {
 			return nil, fmt.Errorf("append: lock: %w", err)
 		}
 	}

@@ -76,6 +76,9 @@ type Context struct {
 	closed       bool
 	err          error // the first failed write
 	materialized map[string]bool
+
+	targetsOnce sync.Once
+	targetSet   map[string]bool // the run's targets, for resolveAssetKey
 }
 
 // contextData is PipesContextData.
@@ -351,10 +354,14 @@ func (c *Context) resolveAssetKey(key, method string) (string, error) {
 	targets := c.data.AssetKeys
 	if len(targets) > 0 {
 		if key != "" {
-			for _, t := range targets {
-				if t == key {
-					return key, nil
+			c.targetsOnce.Do(func() {
+				c.targetSet = make(map[string]bool, len(targets))
+				for _, t := range targets {
+					c.targetSet[t] = true
 				}
+			})
+			if c.targetSet[key] {
+				return key, nil
 			}
 			return "", fmt.Errorf("dagsterpipes: %s: asset key %q is not one of the run's targets (%s)", method, key, strings.Join(targets, ", "))
 		}

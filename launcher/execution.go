@@ -39,6 +39,7 @@ type execution struct {
 	mu      sync.Mutex
 	pending []plumbline.Event
 	out     map[string]*stream
+	arrived chan struct{} // an event arrived when none was pending
 }
 
 // item is one line from the program: a Pipes message, or a line that claimed to be one
@@ -56,11 +57,12 @@ type stream struct {
 
 func newExecution(l *Launcher, r *plumbline.Run) *execution {
 	return &execution{
-		l:     l,
-		run:   r,
-		items: make(chan item, 1024),
-		stop:  make(chan struct{}),
-		out:   map[string]*stream{plumbline.Stdout: {}, plumbline.Stderr: {}},
+		l:       l,
+		run:     r,
+		items:   make(chan item, 1024),
+		stop:    make(chan struct{}),
+		out:     map[string]*stream{plumbline.Stdout: {}, plumbline.Stderr: {}},
+		arrived: make(chan struct{}, 1),
 	}
 }
 
@@ -365,7 +367,14 @@ func (e *execution) record(ev plumbline.Event) {
 	}
 	e.mu.Lock()
 	e.pending = append(e.pending, ev)
+	first := len(e.pending) == 1
 	e.mu.Unlock()
+	if first {
+		select {
+		case e.arrived <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (e *execution) warn(msg string) {
@@ -398,15 +407,20 @@ func (e *execution) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(flushEvery / 4)
 	defer t.Stop()
-	last := time.Now()
+	var last time.Time // the last flush that wrote something
 	for {
 		select {
 		case <-stop:
 			e.flush()
 			return
+		case <-e.arrived:
+			// The first event after a quiet spell is written at once; under a steady flow
+			// flushes stay one per flushEvery, or sooner for a backlog.
+			if time.Since(last) >= flushEvery && e.flush() {
+				last = time.Now()
+			}
 		case <-t.C:
-			if time.Since(last) >= flushEvery || e.backlog() {
-				e.flush()
+			if (time.Since(last) >= flushEvery || e.backlog()) && e.flush() {
 				last = time.Now()
 			}
 		}
@@ -427,9 +441,9 @@ func (e *execution) backlog() bool {
 	return false
 }
 
-// flush writes the events and output gathered so far. What cannot be written stays
-// queued for the next flush.
-func (e *execution) flush() {
+// flush writes the events and output gathered so far, and reports whether there was any.
+// What cannot be written stays queued for the next flush.
+func (e *execution) flush() bool {
 	e.mu.Lock()
 	events := e.pending
 	e.pending = nil
@@ -447,12 +461,19 @@ func (e *execution) flush() {
 		}
 	}
 	e.mu.Unlock()
+	if len(events) == 0 && len(chunks) == 0 {
+		return false
+	}
 
 	ctx, done := storeCtx()
 	defer done()
 	for start := 0; start < len(events); start += plumbline.MaxBatch {
 		batch := events[start:min(start+plumbline.MaxBatch, len(events))]
-		if _, err := e.l.cfg.Store.Append(ctx, batch); err != nil {
+		// Each batch gets its own deadline: a flush after a backlog holds many.
+		bctx, bdone := storeCtx()
+		_, err := e.l.cfg.Store.Append(bctx, batch)
+		bdone()
+		if err != nil {
 			e.l.log.Error("run: record events", "run", e.run.ID, "err", err)
 			e.mu.Lock()
 			e.pending = append(append([]plumbline.Event(nil), events[start:]...), e.pending...)
@@ -465,6 +486,7 @@ func (e *execution) flush() {
 			e.l.log.Error("run: record output", "run", e.run.ID, "stream", c.name, "err", err)
 		}
 	}
+	return true
 }
 
 // fail ends a run that never got a process.

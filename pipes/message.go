@@ -3,6 +3,7 @@ package pipes
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -59,9 +60,16 @@ func ParseLine(line []byte) (m Message, ok bool, err error) {
 	if len(line) < 2 || line[0] != '{' {
 		return Message{}, false, nil
 	}
-	if !json.Valid(line) {
+	// One pass in the common case: Unmarshal validates as it decodes. Only a line it
+	// rejects is looked at again for Python's bare NaN and Infinity.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(line, &fields); err != nil {
+		var syntax *json.SyntaxError
+		if !errors.As(err, &syntax) {
+			return Message{}, false, nil // valid JSON that is not an object cannot start with '{'
+		}
 		fixed, changed := rewriteNonFinite(line)
-		if !changed || !json.Valid(fixed) {
+		if !changed || json.Unmarshal(fixed, &fields) != nil {
 			if !bytes.Contains(line, versionKey) {
 				return Message{}, false, nil
 			}
@@ -69,11 +77,6 @@ func ParseLine(line []byte) (m Message, ok bool, err error) {
 			err := json.Unmarshal(line, &v)
 			return Message{}, true, plumbline.Errorf(plumbline.EINVALID, "Pipes message is not valid JSON: %s", jsonError(err))
 		}
-		line = fixed
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(line, &fields) != nil {
-		return Message{}, false, nil // valid JSON that is not an object cannot start with '{'
 	}
 	rawVersion, isMessage := fields[VersionField]
 	if !isMessage {

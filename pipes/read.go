@@ -15,6 +15,7 @@ import (
 // Defaults of Tailer and StreamSplitter.
 const (
 	DefaultPoll    = 25 * time.Millisecond
+	DefaultMinPoll = time.Millisecond
 	DefaultMaxLine = 16 << 20
 )
 
@@ -64,6 +65,9 @@ func (e *SkippedLinesError) Error() string {
 type Tailer struct {
 	// Poll is how long to wait before reading again when the file has not grown.
 	Poll time.Duration
+	// MinPoll is the wait after a read that found the file grown; it doubles up to Poll
+	// while the file does not grow.
+	MinPoll time.Duration
 	// MaxLine is the longest line passed on; longer ones are skipped.
 	MaxLine int
 	// OnLongLine, when set, is called for each skipped line as Tail meets it. Without it,
@@ -87,10 +91,15 @@ func TailFile(ctx context.Context, path string, stop <-chan struct{}, fn func(li
 // ctx ends first, and an error if the file cannot be opened or read; a file that does not
 // exist yet is waited for until stop is closed.
 func (t Tailer) Tail(ctx context.Context, path string, stop <-chan struct{}, fn func(line []byte)) error {
-	poll, maxLine := t.Poll, t.MaxLine
+	poll, minPoll, maxLine := t.Poll, t.MinPoll, t.MaxLine
 	if poll <= 0 {
 		poll = DefaultPoll
 	}
+	if minPoll <= 0 {
+		minPoll = DefaultMinPoll
+	}
+	minPoll = min(minPoll, poll)
+	next := minPoll // the coming wait, until stop: after that, always poll
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
@@ -99,7 +108,11 @@ func (t Tailer) Tail(ctx context.Context, path string, stop <-chan struct{}, fn 
 	stopped := false
 	// wait sleeps one poll interval, noting when stop is closed. It returns false when ctx ends.
 	wait := func() bool {
-		timer.Reset(poll)
+		d := poll
+		if !stopped {
+			d, next = next, min(2*next, poll)
+		}
+		timer.Reset(d)
 		if stopped {
 			select {
 			case <-ctx.Done():
@@ -170,6 +183,9 @@ func (t Tailer) Tail(ctx context.Context, path string, stop <-chan struct{}, fn 
 		grew, err := drain()
 		if err != nil {
 			return err
+		}
+		if grew {
+			next = minPoll
 		}
 		if stopped && !grew {
 			if quiet {

@@ -24,6 +24,7 @@ type Session struct {
 	closed   bool
 	exc      *Exception
 	reported []plumbline.AssetKey
+	seen     map[string]bool // the string forms of reported
 }
 
 // NewSession starts a session for a launch with the given context.
@@ -539,15 +540,13 @@ func (s *Session) handleMaterialization(p params) (Result, error) {
 	if err := v.Normalize(); err != nil {
 		return Result{}, p.errorf("%s", plumbline.ErrorMessage(err))
 	}
+	ks := key.String()
 	s.mu.Lock()
-	seen := false
-	for _, r := range s.reported {
-		if r.Equal(key) {
-			seen = true
-			break
+	if !s.seen[ks] {
+		if s.seen == nil {
+			s.seen = map[string]bool{}
 		}
-	}
-	if !seen {
+		s.seen[ks] = true
 		s.reported = append(s.reported, key)
 	}
 	s.mu.Unlock()

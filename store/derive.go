@@ -272,12 +272,20 @@ func nullID(id int64) *int64 {
 // maxParams keeps one statement under SQLite's and PostgreSQL's limits on bound values.
 const maxParams = 30000
 
+// sqliteRows bounds the rows of one INSERT on SQLite: the driver (glebarez/go-sqlite
+// v1.21.2) looks each parameter up among all the arguments, O(n²) in their number
+// (glebarez/go-sqlite#180), so 500-row statements spent half of an append binding.
+const sqliteRows = 32
+
 // insertRows inserts n rows with a multi-row INSERT per chunk, followed by suffix (an
 // ON CONFLICT clause, or "").
 func insertRows(tx *gorm.DB, table string, cols []string, suffix string, n int, row func(i int) []any) error {
 	per := maxParams / len(cols)
 	if per > 500 {
 		per = 500
+	}
+	if tx.Dialector.Name() == "sqlite" {
+		per = min(per, sqliteRows)
 	}
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "

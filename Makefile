@@ -53,7 +53,7 @@ generate:
 	npm run --silent codegen
 
 ## bench: the benchmarks, as ratios against baselines measured in the same run
-bench: build
+bench: build deps
 	./scripts/bench.sh
 
 ## fuzz: run every fuzz target for FUZZTIME each

@@ -12,7 +12,8 @@
 #   BENCH_ONLY=REGEXP        end-to-end benchmarks to run, by id: ingest, rest, rest-wrk,
 #                            assets, lineage, with /postgres or /sqlite (e.g. 'assets|lineage/sqlite')
 #   BENCH_DB=postgres,sqlite databases of the end-to-end benchmarks
-#   BENCH_MICRO=0            skip the Go micro-benchmarks (BENCH_E2E=0 skips the others)
+#   BENCH_MICRO=0            skip the Go micro-benchmarks (BENCH_E2E=0 skips the others,
+#                            BENCH_UI=0 the dashboard's graph in Chromium)
 #   BENCH_MICRO_COUNT=N      -count of the micro-benchmarks (default 6, what benchstat needs
 #                            for a confidence interval; quick 1)
 #   BENCH_MICRO_TIME=T       -benchtime of the micro-benchmarks (default 300ms, quick 1x)
@@ -99,6 +100,12 @@ if [ "${BENCH_E2E:-1}" != 0 ]; then
 	$GO run ./bench/pipesbench -pg "$pg" -out "$out" -db "${BENCH_DB:-sqlite,postgres}" ${BENCH_ROUNDS:+-rounds "$BENCH_ROUNDS"}
 	say "live subscriptions benchmark (bench/livebench)"
 	$GO run ./bench/livebench -bin bin/plumbline -pg "$pg" -out "$out"
+	# The dashboard's asset graph in Chromium: navigation → laid-out graph, 200/2,000/5,000 assets.
+	if [ "${BENCH_UI:-1}" != 0 ]; then
+		say "dashboard graph benchmark (npm run bench:graph)"
+		[ "$quick" = 1 ] && export GRAPH_BENCH_RUNS=1
+		PLUMBLINE_BIN=bin/plumbline npm run --silent bench:graph
+	fi
 	if [ "${BENCH_MICRO:-1}" != 0 ] && [ -s "$out/micro-benchstat.txt" ]; then
 		echo "Go micro-benchmarks: $out/micro-benchstat.txt (raw, benchstat format: $out/micro.txt)"
 	fi

@@ -1,11 +1,19 @@
-import { useEffect } from 'react'
+import { lazy, Suspense, useEffect } from 'react'
+import { Loading } from './components/States.tsx'
 import { assetKeyString } from './format.ts'
-import { AssetListPage } from './pages/AssetListPage.tsx'
-import { AssetPage } from './pages/AssetPage.tsx'
+import { useConnection } from './live.ts'
+import { CatalogPage } from './pages/CatalogPage.tsx'
+import { EventsPage } from './pages/EventsPage.tsx'
 import { NotFoundPage } from './pages/NotFoundPage.tsx'
-import { PlaceholderPage } from './pages/PlaceholderPage.tsx'
+import { RunPage } from './pages/RunPage.tsx'
+import { RunsPage } from './pages/RunsPage.tsx'
 import { Link, useRoute } from './router.tsx'
 import { hrefFor, sectionOf, type Route } from './routes.ts'
+
+// The graph (React Flow) and the asset page (Markdown, plots, a lineage graph) load as
+// their own chunks.
+const GraphPage = lazy(() => import('./pages/GraphPage.tsx').then((m) => ({ default: m.GraphPage })))
+const AssetPage = lazy(() => import('./pages/AssetPage.tsx').then((m) => ({ default: m.AssetPage })))
 
 const NAV = [
   { section: 'graph', label: 'Graph', route: { name: 'graph' } },
@@ -16,9 +24,8 @@ const NAV = [
 
 function titleOf(route: Route): string {
   switch (route.name) {
-    case 'home':
     case 'catalog':
-      return 'Assets'
+      return 'Catalog'
     case 'asset':
       return assetKeyString(route.keyPath)
     case 'graph':
@@ -26,7 +33,7 @@ function titleOf(route: Route): string {
     case 'runs':
       return 'Runs'
     case 'run':
-      return `Run ${route.id}`
+      return `Run ${route.id.slice(0, 8)}`
     case 'events':
       return 'Events'
     case 'notFound':
@@ -36,22 +43,33 @@ function titleOf(route: Route): string {
 
 function Page({ route }: { route: Route }) {
   switch (route.name) {
-    case 'home':
     case 'catalog':
-      return <AssetListPage title="Assets" />
+      return <CatalogPage />
     case 'asset':
-      return <AssetPage keyPath={route.keyPath} />
+      return <AssetPage key={route.keyPath.join('\u0000')} keyPath={route.keyPath} />
     case 'graph':
-      return <PlaceholderPage title="Asset graph">The lineage graph is coming soon.</PlaceholderPage>
+      return <GraphPage />
     case 'runs':
-      return <PlaceholderPage title="Runs">Runs are coming soon.</PlaceholderPage>
+      return <RunsPage />
     case 'run':
-      return <PlaceholderPage title={`Run ${route.id}`}>Run details are coming soon.</PlaceholderPage>
+      return <RunPage key={route.id} id={route.id} />
     case 'events':
-      return <PlaceholderPage title="Events">The live event log is coming soon.</PlaceholderPage>
+      return <EventsPage />
     case 'notFound':
       return <NotFoundPage pathname={route.pathname} />
   }
+}
+
+function ConnectionIndicator() {
+  const c = useConnection()
+  if (c === 'idle') return null
+  const label = c === 'connected' ? 'Live' : c === 'connecting' ? 'Connecting…' : 'Offline'
+  return (
+    <span className={`connection connection-${c}`} data-testid="connection" role="status" title="Live updates by subscription">
+      <span className="connection-dot" aria-hidden="true" />
+      {label}
+    </span>
+  )
 }
 
 export function App() {
@@ -65,6 +83,9 @@ export function App() {
 
   return (
     <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
       <header className="app-header">
         <Link href="/" className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -85,9 +106,13 @@ export function App() {
             </li>
           </ul>
         </nav>
+        <span className="header-spacer" />
+        <ConnectionIndicator />
       </header>
-      <main className="app-main">
-        <Page route={route} />
+      <main className={`app-main${route.name === 'graph' ? ' wide' : ''}`} id="main">
+        <Suspense fallback={<Loading />}>
+          <Page route={route} />
+        </Suspense>
       </main>
     </>
   )

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { hrefFor, isPlainLeftClick, matchRoute, sectionOf, type Route } from './routes.ts'
+import { hrefFor, isPlainLeftClick, matchRoute, sectionOf, withQuery, type Route } from './routes.ts'
 
 describe('matchRoute', () => {
   const cases: Array<[string, Route]> = [
-    ['/', { name: 'home' }],
-    ['', { name: 'home' }],
+    ['/', { name: 'graph' }],
+    ['', { name: 'graph' }],
     ['/graph', { name: 'graph' }],
     ['/graph/', { name: 'graph' }],
     ['/catalog', { name: 'catalog' }],
@@ -28,7 +28,6 @@ describe('matchRoute', () => {
 describe('hrefFor', () => {
   it('round-trips through matchRoute', () => {
     const routes: Route[] = [
-      { name: 'home' },
       { name: 'graph' },
       { name: 'catalog' },
       { name: 'asset', keyPath: ['warehouse', 'orders'] },
@@ -53,8 +52,8 @@ describe('hrefFor', () => {
 })
 
 describe('sectionOf', () => {
-  it('puts the home page and asset pages under Catalog', () => {
-    expect(sectionOf({ name: 'home' })).toBe('catalog')
+  it('puts the home page under Graph and asset pages under Catalog', () => {
+    expect(sectionOf(matchRoute('/'))).toBe('graph')
     expect(sectionOf({ name: 'asset', keyPath: ['a'] })).toBe('catalog')
     expect(sectionOf({ name: 'run', id: '1' })).toBe('runs')
     expect(sectionOf({ name: 'notFound', pathname: '/x' })).toBeNull()
@@ -72,5 +71,16 @@ describe('isPlainLeftClick', () => {
     expect(isPlainLeftClick({ ...plain, shiftKey: true })).toBe(false)
     expect(isPlainLeftClick({ ...plain, button: 1 })).toBe(false)
     expect(isPlainLeftClick({ ...plain, defaultPrevented: true })).toBe(false)
+  })
+})
+
+describe('withQuery', () => {
+  it('appends the non-empty parameters, encoded', () => {
+    expect(withQuery('/runs', { status: 'FAILURE', after: '' })).toBe('/runs?status=FAILURE')
+    expect(withQuery('/', { q: '+key:"a/b"+' })).toBe('/?q=%2Bkey%3A%22a%2Fb%22%2B')
+    expect(withQuery('/events', {})).toBe('/events')
+  })
+  it('keeps the graph home page at /', () => {
+    expect(hrefFor({ name: 'graph' })).toBe('/')
   })
 })

@@ -4,7 +4,6 @@
 // start with /assets/; asset pages live under /catalog/.
 
 export type Route =
-  | { name: 'home' }
   | { name: 'graph' }
   | { name: 'catalog' }
   | { name: 'asset'; keyPath: string[] }
@@ -30,8 +29,9 @@ export function matchRoute(pathname: string): Route {
   const [head, ...rest] = parts
   switch (head) {
     case undefined:
-      return { name: 'home' }
+      return { name: 'graph' }
     case 'graph':
+      // The graph is the home page; /graph stays a name for it.
       if (rest.length === 0) return { name: 'graph' }
       break
     case 'catalog':
@@ -47,13 +47,24 @@ export function matchRoute(pathname: string): Route {
   return { name: 'notFound', pathname }
 }
 
+/**
+ * withQuery appends query parameters to a path, leaving out empty values:
+ * withQuery('/runs', {status: 'FAILURE', after: ''}) → '/runs?status=FAILURE'.
+ */
+export function withQuery(path: string, params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, String(v))
+  }
+  const s = q.toString()
+  return s ? `${path}?${s}` : path
+}
+
 /** hrefFor is the inverse of matchRoute: the URL path of a route. */
 export function hrefFor(route: Route): string {
   switch (route.name) {
-    case 'home':
-      return '/'
     case 'graph':
-      return '/graph'
+      return '/'
     case 'catalog':
       return '/catalog'
     case 'asset':
@@ -72,7 +83,6 @@ export function hrefFor(route: Route): string {
 /** The top-level section a route belongs to, for highlighting the nav. */
 export function sectionOf(route: Route): 'graph' | 'catalog' | 'runs' | 'events' | null {
   switch (route.name) {
-    case 'home':
     case 'catalog':
     case 'asset':
       return 'catalog'

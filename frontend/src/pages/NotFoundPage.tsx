@@ -5,7 +5,7 @@ export function NotFoundPage({ pathname }: { pathname: string }) {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Page not found</h1>
       <p className="muted">
-        Nothing lives at <code>{pathname}</code>. <Link href="/">Back to the assets</Link>
+        Nothing lives at <code>{pathname}</code>. <Link href="/">Back to the asset graph</Link>
       </p>
     </section>
   )

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/plumbline/plumbline/internal/fastjson"
 )
 
 // Metadata types, as Dagster names them. A value's type travels with it end to end.
@@ -74,11 +76,77 @@ func (m Metadata) Get(key string) (MetadataEntry, bool) {
 // DecodeMetadata decodes a JSON object of metadata, keeping the order of its keys. Each
 // value is plain JSON, whose type is inferred, or {"raw_value": X, "type": T}. JSON null or
 // an empty input decode to no metadata. Returns EINVALID naming the offending key.
+//
+// A valid object is decoded in one pass over its bytes; anything else goes through
+// encoding/json's streaming decoder, whose messages say what is wrong and where.
 func DecodeMetadata(data []byte) (Metadata, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || string(data) == "null" {
 		return nil, nil
 	}
+	if data[0] != '{' || !fastjson.Valid(data) {
+		return decodeMetadataStream(data)
+	}
+	return decodeMetadataObject(data)
+}
+
+// decodeMetadataObject decodes a valid JSON object (no white space around it).
+func decodeMetadataObject(data []byte) (Metadata, error) {
+	n := 0
+	fastjson.Members(data, func(_, _ []byte) bool { n++; return true })
+	if n == 0 {
+		return nil, nil
+	}
+	var (
+		m     = make(Metadata, 0, n)
+		arena = valueArena{buf: make([]byte, 0, len(data))}
+		index map[string]int // of keys, once there are too many to search
+		err   error
+	)
+	fastjson.Members(data, func(rawKey, raw []byte) bool {
+		key := fastjson.Unquote(rawKey)
+		var e MetadataEntry
+		if e, err = decodeValidValue(key, raw, &arena); err != nil {
+			return false
+		}
+		if i, dup := findKey(m, index, key); dup {
+			m[i] = e
+			return true
+		}
+		if index == nil && len(m) == 16 {
+			index = make(map[string]int, n)
+			for i := range m {
+				index[m[i].Key] = i
+			}
+		}
+		if index != nil {
+			index[key] = len(m)
+		}
+		m = append(m, e)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func findKey(m Metadata, index map[string]int, key string) (int, bool) {
+	if index != nil {
+		i, ok := index[key]
+		return i, ok
+	}
+	for i := range m {
+		if m[i].Key == key {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// decodeMetadataStream is DecodeMetadata by encoding/json's streaming decoder: the path of
+// input that is not a valid JSON object, for its error messages.
+func decodeMetadataStream(data []byte) (Metadata, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -153,18 +221,10 @@ func DecodeMetadataValue(key string, raw json.RawMessage) (MetadataEntry, error)
 	if len(raw) == 0 {
 		return MetadataEntry{}, Errorf(EINVALID, "metadata %q has no value", key)
 	}
-	if raw[0] == '{' {
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &fields); err == nil && len(fields) == 2 {
-			value, hasValue := fields["raw_value"]
-			rawType := bytes.TrimSpace(fields["type"])
-			var typ string
-			if hasValue && len(rawType) > 0 && rawType[0] == '"' && json.Unmarshal(rawType, &typ) == nil {
-				return typedMetadataValue(key, typ, value)
-			}
-		}
+	if !fastjson.Valid(raw) {
+		return MetadataEntry{}, Errorf(EINVALID, "metadata %q is not valid JSON", key)
 	}
-	return inferMetadataValue(key, raw)
+	return decodeValidValue(key, raw, nil)
 }
 
 // NewMetadataEntry builds an entry of the given type from a raw JSON value, validating and
@@ -176,7 +236,69 @@ func NewMetadataEntry(key, typ string, raw json.RawMessage) (MetadataEntry, erro
 	return typedMetadataValue(key, typ, raw)
 }
 
-func inferMetadataValue(key string, raw json.RawMessage) (MetadataEntry, error) {
+// valueArena holds the values of one metadata object in one allocation.
+type valueArena struct{ buf []byte }
+
+// compact returns a compact copy of the valid JSON raw, in the arena when there is one.
+func (a *valueArena) compact(raw []byte) json.RawMessage {
+	if a == nil {
+		if fastjson.HasSpace(raw) {
+			return fastjson.AppendCompact(nil, raw)
+		}
+		return append(json.RawMessage(nil), raw...)
+	}
+	start := len(a.buf)
+	a.buf = fastjson.AppendCompact(a.buf, raw)
+	return a.buf[start:len(a.buf):len(a.buf)]
+}
+
+// decodeValidValue is DecodeMetadataValue for a non-empty key and a valid JSON value with
+// no white space around it.
+func decodeValidValue(key string, raw []byte, arena *valueArena) (MetadataEntry, error) {
+	if key == "" {
+		return MetadataEntry{}, Errorf(EINVALID, "metadata key is empty")
+	}
+	if raw[0] == '{' {
+		if typ, value, ok := typedForm(raw); ok {
+			return typedValidValue(key, typ, value, arena)
+		}
+	}
+	return inferValidValue(key, raw, arena)
+}
+
+// typedForm reports whether the valid JSON object raw is the typed wire form: exactly the
+// members raw_value and type (the last of each when repeated), type a string.
+func typedForm(raw []byte) (typ string, value []byte, ok bool) {
+	var rawType []byte
+	other := false
+	fastjson.Members(raw, func(k, v []byte) bool {
+		switch {
+		case string(k) == `"raw_value"`:
+			value = v
+		case string(k) == `"type"`:
+			rawType = v
+		case bytes.IndexByte(k, '\\') < 0:
+			other = true
+		default:
+			switch fastjson.Unquote(k) {
+			case "raw_value":
+				value = v
+			case "type":
+				rawType = v
+			default:
+				other = true
+			}
+		}
+		return !other
+	})
+	if other || value == nil || len(rawType) == 0 || rawType[0] != '"' {
+		return "", nil, false
+	}
+	return fastjson.Unquote(rawType), value, true
+}
+
+// inferValidValue types a valid JSON value by its kind.
+func inferValidValue(key string, raw []byte, arena *valueArena) (MetadataEntry, error) {
 	var typ string
 	switch raw[0] {
 	case '"':
@@ -194,77 +316,115 @@ func inferMetadataValue(key string, raw json.RawMessage) (MetadataEntry, error) 
 			typ = MetaFloat
 		}
 	}
-	if !json.Valid(raw) {
-		return MetadataEntry{}, Errorf(EINVALID, "metadata %q is not valid JSON", key)
-	}
-	return MetadataEntry{Key: key, Type: typ, Value: compactJSON(raw)}, nil
+	return MetadataEntry{Key: key, Type: typ, Value: arena.compact(raw)}, nil
 }
 
 func typedMetadataValue(key, typ string, raw json.RawMessage) (MetadataEntry, error) {
 	raw = bytes.TrimSpace(raw)
-	if !json.Valid(raw) {
+	if !fastjson.Valid(raw) {
 		return MetadataEntry{}, Errorf(EINVALID, "metadata %q is not valid JSON", key)
 	}
+	return typedValidValue(key, typ, raw, nil)
+}
+
+func isNumber(raw []byte) bool { return raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9' }
+
+// typedValidValue checks and normalizes a value of a declared type; raw is valid JSON with
+// no white space around it. The types that need the value decoded (asset, table,
+// table_schema, table_column_lineage) decode it; the others look at its kind.
+func typedValidValue(key, typ string, raw []byte, arena *valueArena) (MetadataEntry, error) {
 	t := strings.ToLower(strings.TrimSpace(typ))
 	if alias, ok := metadataTypeAliases[t]; ok {
 		t = alias
 	}
-	bad := func(want string) (MetadataEntry, error) {
-		return MetadataEntry{}, Errorf(EINVALID, "metadata %q of type %s needs %s, got %s", key, t, want, jsonKind(raw))
-	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	_ = dec.Decode(&v) // raw is valid JSON
 	switch t {
 	case "", "__infer__":
-		return inferMetadataValue(key, raw)
+		return inferValidValue(key, raw, arena)
 	case MetaText, MetaURL, MetaPath, MetaMarkdown, MetaNotebook, MetaRun:
-		if _, ok := v.(string); !ok {
-			return bad("a string")
+		if raw[0] != '"' {
+			return MetadataEntry{}, badValue(key, t, "a string", raw)
 		}
 	case MetaJSON:
 		// any JSON value
 	case MetaInt:
-		n, ok := v.(json.Number)
-		if !ok {
-			return bad("an integer")
+		if !isNumber(raw) {
+			return MetadataEntry{}, badValue(key, t, "an integer", raw)
 		}
 		if !isIntegerLiteral(raw) {
-			f, err := n.Float64()
+			f, err := json.Number(raw).Float64()
 			if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-				return bad("an integer")
+				return MetadataEntry{}, badValue(key, t, "an integer", raw)
 			}
-			raw = json.RawMessage(strconv.FormatInt(int64(f), 10))
+			raw = strconv.AppendInt(nil, int64(f), 10)
 		}
 	case MetaFloat:
-		switch x := v.(type) {
-		case json.Number:
-		case string:
-			switch strings.ToLower(x) {
+		switch {
+		case isNumber(raw):
+		case raw[0] == '"':
+			switch strings.ToLower(fastjson.Unquote(raw)) {
 			case "nan", "inf", "infinity", "-inf", "-infinity", "+inf", "+infinity":
 			default:
-				return bad("a number")
+				return MetadataEntry{}, badValue(key, t, "a number", raw)
 			}
 		default:
-			return bad("a number")
+			return MetadataEntry{}, badValue(key, t, "a number", raw)
 		}
 	case MetaBool:
-		if _, ok := v.(bool); !ok {
-			return bad("true or false")
+		if raw[0] != 't' && raw[0] != 'f' {
+			return MetadataEntry{}, badValue(key, t, "true or false", raw)
 		}
 	case MetaTimestamp:
-		switch x := v.(type) {
-		case json.Number:
-		case string:
-			ts, err := time.Parse(time.RFC3339Nano, x)
+		switch {
+		case isNumber(raw):
+		case raw[0] == '"':
+			ts, err := time.Parse(time.RFC3339Nano, fastjson.Unquote(raw))
 			if err != nil {
-				return bad("seconds since the epoch or an RFC 3339 time")
+				return MetadataEntry{}, badValue(key, t, "seconds since the epoch or an RFC 3339 time", raw)
 			}
-			raw = json.RawMessage(strconv.FormatFloat(float64(ts.UnixMicro())/1e6, 'f', -1, 64))
+			raw = strconv.AppendFloat(nil, float64(ts.UnixMicro())/1e6, 'f', -1, 64)
 		default:
-			return bad("seconds since the epoch or an RFC 3339 time")
+			return MetadataEntry{}, badValue(key, t, "seconds since the epoch or an RFC 3339 time", raw)
 		}
+	case MetaNull:
+		if raw[0] != 'n' {
+			return MetadataEntry{}, badValue(key, t, "null", raw)
+		}
+	case MetaAsset, MetaTable, MetaTableSchema, MetaTableColumnLineage:
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		_ = dec.Decode(&v) // raw is valid JSON
+		var err error
+		if raw, err = structuredValue(key, t, raw, v); err != nil {
+			return MetadataEntry{}, err
+		}
+	default:
+		return MetadataEntry{}, Errorf(EINVALID, "metadata %q has unknown type %q (known types: %s)",
+			key, typ, strings.Join(MetadataTypes, ", "))
+	}
+	return MetadataEntry{Key: key, Type: knownType(t), Value: arena.compact(raw)}, nil
+}
+
+// knownType returns the constant naming type t, so that entries keep no string of the
+// input for their type.
+func knownType(t string) string {
+	for _, c := range MetadataTypes {
+		if c == t {
+			return c
+		}
+	}
+	return t
+}
+
+func badValue(key, t, want string, raw []byte) error {
+	return Errorf(EINVALID, "metadata %q of type %s needs %s, got %s", key, t, want, jsonKind(raw))
+}
+
+// structuredValue checks and normalizes a value of one of the types whose value is a
+// structure (v is raw decoded).
+func structuredValue(key, t string, raw []byte, v any) ([]byte, error) {
+	fail := func(want string) ([]byte, error) { return nil, badValue(key, t, want, raw) }
+	switch t {
 	case MetaAsset:
 		var k AssetKey
 		switch x := v.(type) {
@@ -274,7 +434,7 @@ func typedMetadataValue(key, typ string, raw json.RawMessage) (MetadataEntry, er
 			for _, p := range x {
 				s, ok := p.(string)
 				if !ok {
-					return bad("an asset key (a string or a list of strings)")
+					return fail("an asset key (a string or a list of strings)")
 				}
 				k = append(k, s)
 			}
@@ -283,15 +443,15 @@ func typedMetadataValue(key, typ string, raw json.RawMessage) (MetadataEntry, er
 			for _, p := range parts {
 				s, ok := p.(string)
 				if !ok {
-					return bad("an asset key (a string or a list of strings)")
+					return fail("an asset key (a string or a list of strings)")
 				}
 				k = append(k, s)
 			}
 		default:
-			return bad("an asset key (a string or a list of strings)")
+			return fail("an asset key (a string or a list of strings)")
 		}
 		if err := k.Validate(); err != nil {
-			return MetadataEntry{}, Errorf(EINVALID, "metadata %q: %s", key, err.Error())
+			return nil, Errorf(EINVALID, "metadata %q: %s", key, err.Error())
 		}
 		raw, _ = json.Marshal(k.String())
 	case MetaTable:
@@ -300,25 +460,18 @@ func typedMetadataValue(key, typ string, raw json.RawMessage) (MetadataEntry, er
 		case []any: // a bare list of rows
 			raw, _ = json.Marshal(map[string]any{"records": x})
 		default:
-			return bad("an object with records (and optionally schema)")
+			return fail("an object with records (and optionally schema)")
 		}
 	case MetaTableSchema:
 		if err := validateTableSchema(v); err != "" {
-			return MetadataEntry{}, Errorf(EINVALID, "metadata %q of type table_schema: %s", key, err)
+			return nil, Errorf(EINVALID, "metadata %q of type table_schema: %s", key, err)
 		}
 	case MetaTableColumnLineage:
 		if _, ok := v.(map[string]any); !ok {
-			return bad("an object with deps_by_column")
+			return fail("an object with deps_by_column")
 		}
-	case MetaNull:
-		if v != nil {
-			return bad("null")
-		}
-	default:
-		return MetadataEntry{}, Errorf(EINVALID, "metadata %q has unknown type %q (known types: %s)",
-			key, typ, strings.Join(MetadataTypes, ", "))
 	}
-	return MetadataEntry{Key: key, Type: t, Value: compactJSON(raw)}, nil
+	return raw, nil
 }
 
 func validateTableSchema(v any) string {
@@ -359,17 +512,6 @@ func isIntegerLiteral(raw []byte) bool {
 		}
 	}
 	return true
-}
-
-func compactJSON(raw []byte) json.RawMessage {
-	if len(raw) > 0 && raw[0] != '{' && raw[0] != '[' && raw[0] != '"' {
-		return append(json.RawMessage(nil), raw...)
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return append(json.RawMessage(nil), raw...)
-	}
-	return b.Bytes()
 }
 
 func jsonKind(raw []byte) string {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -11,37 +12,38 @@ import (
 
 // Asset returns one asset. See plumbline.Catalog.
 func (s *Store) Asset(ctx context.Context, key plumbline.AssetKey) (*plumbline.Asset, error) {
-	var row assetRow
-	err := s.db.WithContext(ctx).Where("key = ?", key.String()).Take(&row).Error
+	as, err := s.AssetsByKey(ctx, []plumbline.AssetKey{key})
 	if err != nil {
-		return nil, notFound(err, "asset %s does not exist", key)
+		return nil, err
 	}
-	return row.asset()
+	if as[0] == nil {
+		return nil, plumbline.Errorf(plumbline.ENOTFOUND, "asset %s does not exist", key)
+	}
+	return as[0], nil
 }
 
 // AssetsByKey returns assets in the order asked, nil where missing. See plumbline.Catalog.
 func (s *Store) AssetsByKey(ctx context.Context, keys []plumbline.AssetKey) ([]*plumbline.Asset, error) {
 	strs := keyStrings(keys)
-	byKey := make(map[string]*plumbline.Asset, len(keys))
-	db := s.db.WithContext(ctx)
-	err := inChunks(strs, func(chunk []string) error {
-		var rows []assetRow
-		if err := db.Where("key IN ?", chunk).Find(&rows).Error; err != nil {
-			return err
-		}
-		for i := range rows {
-			a, err := rows[i].asset()
-			if err != nil {
-				return err
-			}
-			byKey[rows[i].Key] = a
-		}
-		return nil
-	})
+	out := make([]*plumbline.Asset, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	a := &sqlArgs{s: s}
+	var q string
+	if len(strs) == 1 {
+		q = "SELECT " + assetSelect + " FROM assets WHERE key = " + a.add(strs[0])
+	} else {
+		q = "SELECT " + assetSelect + " FROM assets WHERE " + a.in("key", strs)
+	}
+	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read assets: %w", err)
 	}
-	out := make([]*plumbline.Asset, len(keys))
+	byKey := make(map[string]*plumbline.Asset, len(keys))
+	if err := s.scanAssets(rows, func(k string, asset *plumbline.Asset) { byKey[k] = asset }); err != nil {
+		return nil, fmt.Errorf("read assets: %w", err)
+	}
 	for i, k := range strs {
 		out[i] = byKey[k]
 	}
@@ -50,21 +52,19 @@ func (s *Store) AssetsByKey(ctx context.Context, keys []plumbline.AssetKey) ([]*
 
 // ListAssets returns assets in key order after a key. See plumbline.Catalog.
 func (s *Store) ListAssets(ctx context.Context, after string, limit int) ([]*plumbline.Asset, error) {
-	var rows []assetRow
-	q := s.db.WithContext(ctx).Order("key").Limit(limit)
+	a := &sqlArgs{s: s}
+	q := "SELECT " + assetSelect + " FROM assets"
 	if after != "" {
-		q = q.Where("key > ?", after)
+		q += " WHERE key > " + a.add(after)
 	}
-	if err := q.Find(&rows).Error; err != nil {
+	q += " ORDER BY key LIMIT " + a.add(limit)
+	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	if err != nil {
 		return nil, fmt.Errorf("list assets: %w", err)
 	}
-	out := make([]*plumbline.Asset, len(rows))
-	for i := range rows {
-		a, err := rows[i].asset()
-		if err != nil {
-			return nil, fmt.Errorf("list assets: %s: %w", rows[i].Key, err)
-		}
-		out[i] = a
+	out := make([]*plumbline.Asset, 0, min(limit, 10000))
+	if err := s.scanAssets(rows, func(_ string, asset *plumbline.Asset) { out = append(out, asset) }); err != nil {
+		return nil, fmt.Errorf("list assets: %w", err)
 	}
 	return out, nil
 }
@@ -98,17 +98,15 @@ func (s *Store) CountAssets(ctx context.Context) (int, error) {
 // Checks returns each asset's checks sorted by name. See plumbline.Catalog.
 func (s *Store) Checks(ctx context.Context, keys []plumbline.AssetKey) (map[string][]plumbline.CheckState, error) {
 	out := make(map[string][]plumbline.CheckState, len(keys))
-	db := s.db.WithContext(ctx)
-	err := inChunks(keyStrings(keys), func(chunk []string) error {
-		var rows []checkRow
-		if err := db.Where("asset_key IN ?", chunk).Order("asset_key, name").Find(&rows).Error; err != nil {
-			return err
-		}
-		for i := range rows {
-			out[rows[i].AssetKey] = append(out[rows[i].AssetKey], rows[i].state())
-		}
-		return nil
-	})
+	if len(keys) == 0 {
+		return out, nil
+	}
+	a := &sqlArgs{s: s}
+	q := "SELECT " + checkSelect + " FROM asset_checks WHERE " + a.in("asset_key", keyStrings(keys)) + " ORDER BY asset_key, name"
+	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	if err == nil {
+		err = s.scanChecks(rows, func(key string, c plumbline.CheckState) { out[key] = append(out[key], c) })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read checks: %w", err)
 	}
@@ -135,18 +133,28 @@ func (s *Store) Partitions(ctx context.Context, key plumbline.AssetKey, after st
 // PartitionStates returns one partition's latest events per asset. See plumbline.Catalog.
 func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, partition string) (map[string]plumbline.PartitionState, error) {
 	out := map[string]plumbline.PartitionState{}
-	db := s.db.WithContext(ctx)
-	err := inChunks(keyStrings(keys), func(chunk []string) error {
-		var rows []partitionRow
-		if err := db.Where("asset_key IN ? AND partition = ?", chunk, partition).Find(&rows).Error; err != nil {
-			return err
-		}
-		for _, r := range rows {
-			out[r.AssetKey] = plumbline.PartitionState{Partition: r.Partition, LatestMaterializationID: derefInt(r.LastMaterializationID), LatestObservationID: derefInt(r.LastObservationID)}
-		}
-		return nil
-	})
+	if len(keys) == 0 {
+		return out, nil
+	}
+	a := &sqlArgs{s: s}
+	q := "SELECT asset_key, last_materialization_id, last_observation_id FROM asset_partitions WHERE " +
+		a.in("asset_key", keyStrings(keys)) + " AND partition = " + a.add(partition)
+	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
 	if err != nil {
+		return nil, fmt.Errorf("read partitions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key      string
+			mat, obs sql.NullInt64
+		)
+		if err := rows.Scan(&key, &mat, &obs); err != nil {
+			return nil, fmt.Errorf("read partitions: %w", err)
+		}
+		out[key] = plumbline.PartitionState{Partition: partition, LatestMaterializationID: mat.Int64, LatestObservationID: obs.Int64}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read partitions: %w", err)
 	}
 	return out, nil
@@ -154,17 +162,18 @@ func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, 
 
 // CheckEvaluations returns a check's evaluations, newest first. See plumbline.Catalog.
 func (s *Store) CheckEvaluations(ctx context.Context, key plumbline.AssetKey, name string, before int64, limit int) ([]plumbline.Event, error) {
-	var rows []eventRow
-	q := s.db.WithContext(ctx).
-		Where("asset_key = ? AND check_name = ? AND type = ?", key.String(), name, string(plumbline.AssetCheckEvaluation)).
-		Order("id DESC").Limit(limit)
+	a := &sqlArgs{s: s}
+	q := "SELECT " + eventSelect + " FROM event_log WHERE asset_key = " + a.add(key.String()) + " AND check_name = " + a.add(name) +
+		" AND type = " + a.add(string(plumbline.AssetCheckEvaluation))
 	if before > 0 {
-		q = q.Where("id < ?", before)
+		q += " AND id < " + a.add(before)
 	}
-	if err := q.Find(&rows).Error; err != nil {
+	q += " ORDER BY id DESC LIMIT " + a.add(limit)
+	evs, err := s.queryEvents(ctx, q, a.args...)
+	if err != nil {
 		return nil, fmt.Errorf("read check evaluations: %w", err)
 	}
-	return toEvents(rows), nil
+	return evs, nil
 }
 
 // Neighbours returns direct parents or children of each asset. See plumbline.Catalog.
@@ -192,31 +201,46 @@ func (s *Store) adjacent(ctx context.Context, keys []string, dir plumbline.Linea
 		from, to = "upstream", "downstream"
 	}
 	out := map[string][]string{}
-	db := s.db.WithContext(ctx)
-	err := inChunks(keys, func(chunk []string) error {
-		var rows []struct{ A, B string }
-		q := "SELECT DISTINCT " + from + " AS a, " + to + " AS b FROM asset_edges WHERE " + from + " IN ?"
-		if err := db.Raw(q, chunk).Scan(&rows).Error; err != nil {
-			return err
-		}
-		for _, r := range rows {
-			out[r.A] = append(out[r.A], r.B)
-		}
-		return nil
-	})
+	if len(keys) == 0 {
+		return out, nil
+	}
+	a := &sqlArgs{s: s}
+	q := "SELECT DISTINCT " + from + ", " + to + " FROM asset_edges WHERE " + a.in(from, keys)
+	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
 	if err != nil {
+		return nil, fmt.Errorf("read dependencies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, n string
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("read dependencies: %w", err)
+		}
+		out[k] = append(out[k], n)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read dependencies: %w", err)
 	}
 	return out, nil
 }
 
-// Lineage walks the dependency graph breadth first, one query per layer. See
-// plumbline.Catalog.
+// Lineage walks the dependency graph breadth first, on the catalog snapshot (see Graph):
+// one query, for the catalog's version. See plumbline.Catalog.
 func (s *Store) Lineage(ctx context.Context, key plumbline.AssetKey, dir plumbline.LineageDirection, depth, limit int) (*plumbline.LineageGraph, error) {
-	if _, err := s.Asset(ctx, key); err != nil {
+	snap, err := s.Graph(ctx)
+	if err != nil {
 		return nil, err
 	}
 	root := key.String()
+	if snap.Nodes[root] == nil {
+		return nil, plumbline.Errorf(plumbline.ENOTFOUND, "asset %s does not exist", key)
+	}
+	nodeKey := func(k string) plumbline.AssetKey {
+		if n := snap.Nodes[k]; n != nil {
+			return n.Key
+		}
+		return parseStoredKey(k) // an edge to an asset with no row: not written by this store
+	}
 	g := &plumbline.LineageGraph{Nodes: []plumbline.AssetKey{key}, Depths: []int{0}}
 	seen := map[string]bool{root: true}
 	edgeSeen := map[[2]string]bool{}
@@ -225,17 +249,15 @@ func (s *Store) Lineage(ctx context.Context, key plumbline.AssetKey, dir plumbli
 		dirs = []plumbline.LineageDirection{plumbline.Upstream, plumbline.Downstream}
 	}
 	for _, d := range dirs {
+		adj := snap.Parents
+		if d == plumbline.Downstream {
+			adj = snap.Children
+		}
 		frontier := []string{root}
 		for level := 1; level <= depth && len(frontier) > 0 && !g.Truncated; level++ {
-			adj, err := s.adjacent(ctx, frontier, d)
-			if err != nil {
-				return nil, err
-			}
 			var next []string
 			for _, k := range frontier {
-				ns := adj[k]
-				sort.Strings(ns)
-				for _, n := range ns {
+				for _, n := range adj[k] { // sorted and distinct
 					if !seen[n] {
 						if len(g.Nodes) >= limit {
 							g.Truncated = true
@@ -243,7 +265,7 @@ func (s *Store) Lineage(ctx context.Context, key plumbline.AssetKey, dir plumbli
 						}
 						seen[n] = true
 						next = append(next, n)
-						g.Nodes = append(g.Nodes, parseStoredKey(n))
+						g.Nodes = append(g.Nodes, nodeKey(n))
 						g.Depths = append(g.Depths, level)
 					}
 					e := [2]string{n, k} // upstream, downstream
@@ -252,7 +274,7 @@ func (s *Store) Lineage(ctx context.Context, key plumbline.AssetKey, dir plumbli
 					}
 					if seen[n] && !edgeSeen[e] {
 						edgeSeen[e] = true
-						g.Edges = append(g.Edges, plumbline.Edge{From: parseStoredKey(e[0]), To: parseStoredKey(e[1])})
+						g.Edges = append(g.Edges, plumbline.Edge{From: nodeKey(e[0]), To: nodeKey(e[1])})
 					}
 				}
 			}
@@ -292,52 +314,69 @@ func (s *Store) Graph(ctx context.Context) (*plumbline.AssetGraph, error) {
 }
 
 func (s *Store) loadGraph(ctx context.Context) (*plumbline.AssetGraph, error) {
-	db := s.db.WithContext(ctx)
 	// Read the version first: a change that lands while loading makes the next call
 	// reload, never the reverse.
 	v, err := s.CatalogVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		Key       string
-		Location  string
-		GroupName *string
-		Owners    *string
-		Kinds     *string
-		Tags      *string
-		Declared  bool
-	}
-	err = db.Raw("SELECT key, location, group_name, owners, kinds, tags, spec IS NOT NULL AS declared FROM assets").Scan(&rows).Error
+	db := s.sqlDB()
+	rows, err := db.QueryContext(ctx, "SELECT key, location, group_name, owners, kinds, tags, spec IS NOT NULL FROM assets")
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	g := &plumbline.AssetGraph{
 		Version:  v,
-		Nodes:    make(map[string]*plumbline.GraphNode, len(rows)),
+		Nodes:    map[string]*plumbline.GraphNode{},
 		Parents:  map[string][]string{},
 		Children: map[string][]string{},
 	}
-	for _, r := range rows {
-		n := &plumbline.GraphNode{Key: parseStoredKey(r.Key), Group: deref(r.GroupName), Declared: r.Declared, Location: r.Location}
-		if r.Owners != nil {
-			_ = json.Unmarshal([]byte(*r.Owners), &n.Owners)
+	err = func() error {
+		defer rows.Close()
+		var (
+			key, location              string
+			group, owners, kinds, tags sql.NullString
+			declared                   bool
+		)
+		for rows.Next() {
+			if err := rows.Scan(&key, &location, &group, &owners, &kinds, &tags, &declared); err != nil {
+				return err
+			}
+			n := &plumbline.GraphNode{Key: parseStoredKey(key), Group: group.String, Declared: declared, Location: location}
+			if owners.Valid {
+				_ = json.Unmarshal([]byte(owners.String), &n.Owners)
+			}
+			if kinds.Valid {
+				_ = json.Unmarshal([]byte(kinds.String), &n.Kinds)
+			}
+			if tags.Valid {
+				_ = json.Unmarshal([]byte(tags.String), &n.Tags)
+			}
+			g.Nodes[key] = n
 		}
-		if r.Kinds != nil {
-			_ = json.Unmarshal([]byte(*r.Kinds), &n.Kinds)
-		}
-		if r.Tags != nil {
-			_ = json.Unmarshal([]byte(*r.Tags), &n.Tags)
-		}
-		g.Nodes[r.Key] = n
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	var edges []struct{ Upstream, Downstream string }
-	if err := db.Raw("SELECT DISTINCT upstream, downstream FROM asset_edges").Scan(&edges).Error; err != nil {
+	rows, err = db.QueryContext(ctx, "SELECT DISTINCT upstream, downstream FROM asset_edges")
+	if err != nil {
 		return nil, fmt.Errorf("load dependencies: %w", err)
 	}
-	for _, e := range edges {
-		g.Parents[e.Downstream] = append(g.Parents[e.Downstream], e.Upstream)
-		g.Children[e.Upstream] = append(g.Children[e.Upstream], e.Downstream)
+	err = func() error {
+		defer rows.Close()
+		var up, down string
+		for rows.Next() {
+			if err := rows.Scan(&up, &down); err != nil {
+				return err
+			}
+			g.Parents[down] = append(g.Parents[down], up)
+			g.Children[up] = append(g.Children[up], down)
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("load dependencies: %w", err)
 	}
 	for _, m := range []map[string][]string{g.Parents, g.Children} {
 		for _, ns := range m {

@@ -63,17 +63,26 @@ func (s *Store) ApplyDefinitions(ctx context.Context, location string, defs *plu
 		for _, r := range rows {
 			existing[r.Key] = r
 		}
-		if err := inChunks(keys, func(chunk []string) error {
-			var rows []assetRow
-			if err := tx.Select("key", "spec", "location").Where("key IN ?", chunk).Find(&rows).Error; err != nil {
-				return err
+		if len(keys) > 0 {
+			a := &sqlArgs{s: s}
+			rows, err := rawQuery(tx, "SELECT key, spec, location FROM assets WHERE "+a.in("key", keys), a.args...)
+			if err != nil {
+				return nil, err
 			}
-			for _, r := range rows {
-				existing[r.Key] = r
+			err = func() error {
+				defer rows.Close()
+				for rows.Next() {
+					var r assetRow
+					if err := rows.Scan(&r.Key, &r.Spec, &r.Location); err != nil {
+						return err
+					}
+					existing[r.Key] = r
+				}
+				return rows.Err()
+			}()
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		}); err != nil {
-			return nil, err
 		}
 
 		var changed []string // added or updated
@@ -121,21 +130,17 @@ func (s *Store) ApplyDefinitions(ctx context.Context, location string, defs *plu
 				return nil, err
 			}
 		}
-		if err := inChunks(removed, func(chunk []string) error {
-			return tx.Exec(`UPDATE assets SET spec = NULL, location = '', group_name = NULL, owners = NULL,
-				kinds = NULL, tags = NULL, updated_at = ? WHERE key IN ?`, ts, chunk).Error
-		}); err != nil {
+		if err := s.execIn(tx, `UPDATE assets SET spec = NULL, location = '', group_name = NULL, owners = NULL,
+				kinds = NULL, tags = NULL, updated_at = `+s.ph(1)+` WHERE `, "key", removed, ts); err != nil {
 			return nil, err
 		}
 
 		// Dependencies and checks of every asset whose spec changed are rewritten.
 		touched := append(append([]string(nil), changed...), removed...)
-		if err := inChunks(touched, func(chunk []string) error {
-			if err := tx.Exec("DELETE FROM asset_edges WHERE source = 'spec' AND downstream IN ?", chunk).Error; err != nil {
-				return err
-			}
-			return tx.Exec("UPDATE asset_checks SET spec = NULL WHERE asset_key IN ?", chunk).Error
-		}); err != nil {
+		if err := s.execIn(tx, "DELETE FROM asset_edges WHERE source = 'spec' AND ", "downstream", touched); err != nil {
+			return nil, err
+		}
+		if err := s.execIn(tx, "UPDATE asset_checks SET spec = NULL WHERE ", "asset_key", touched); err != nil {
 			return nil, err
 		}
 		var edges [][2]string
@@ -180,9 +185,7 @@ func (s *Store) ApplyDefinitions(ctx context.Context, location string, defs *plu
 				return nil, err
 			}
 		}
-		if err := inChunks(touched, func(chunk []string) error {
-			return tx.Exec("DELETE FROM asset_checks WHERE spec IS NULL AND last_evaluation_id IS NULL AND asset_key IN ?", chunk).Error
-		}); err != nil {
+		if err := s.execIn(tx, "DELETE FROM asset_checks WHERE spec IS NULL AND last_evaluation_id IS NULL AND ", "asset_key", touched); err != nil {
 			return nil, err
 		}
 		if err := bumpCatalogVersion(tx); err != nil {

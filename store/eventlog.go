@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/plumbline/plumbline"
@@ -53,7 +54,7 @@ func ValidateBatch(events []plumbline.Event) error {
 }
 
 // maxUnionKeys is the most asset keys an event query reads with one sub-query each, so
-// that each uses the (asset_key, id) index in order; more keys use one IN list.
+// that each uses the (asset_key, id) index in order; more keys use one list.
 const maxUnionKeys = 32
 
 // Events returns events matching filter after a storage id, ascending. See
@@ -62,38 +63,25 @@ func (s *Store) Events(ctx context.Context, f plumbline.EventFilter, after int64
 	if limit <= 0 {
 		return nil, nil
 	}
-	db := s.db.WithContext(ctx)
-	where, args := eventConditions(f, after)
-	var rows []eventRow
+	a := &sqlArgs{s: s}
+	var q string
 	if n := len(f.AssetKeys); n > 1 && n <= maxUnionKeys {
 		// One ordered, limited sub-query per key, merged: each reads only its first rows.
 		parts := make([]string, n)
-		var all []any
 		for i, k := range f.AssetKeys {
-			parts[i] = "SELECT * FROM (SELECT * FROM event_log WHERE asset_key = ? AND " + where +
-				" ORDER BY id LIMIT ?) AS k" + fmt.Sprint(i)
-			all = append(all, k.String())
-			all = append(all, args...)
-			all = append(all, limit)
+			parts[i] = "SELECT * FROM (SELECT " + eventSelect + " FROM event_log WHERE asset_key = " + a.add(k.String()) +
+				" AND " + eventConditions(a, f, after) + " ORDER BY id LIMIT " + a.add(limit) + ") AS k" + strconv.Itoa(i)
 		}
-		q := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u ORDER BY id LIMIT ?"
-		if err := db.Raw(q, append(all, limit)...).Scan(&rows).Error; err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
+		q = "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u ORDER BY id LIMIT " + a.add(limit)
 	} else {
-		q := db.Model(&eventRow{}).Where(where, args...)
-		switch len(f.AssetKeys) {
-		case 0:
-		case 1:
-			q = q.Where("asset_key = ?", f.AssetKeys[0].String())
-		default:
-			q = q.Where("asset_key IN ?", keyStrings(f.AssetKeys))
-		}
-		if err := q.Order("id").Limit(limit).Find(&rows).Error; err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
+		q = "SELECT " + eventSelect + " FROM event_log WHERE " + eventConditions(a, f, after) + keyCondition(a, f) +
+			" ORDER BY id LIMIT " + a.add(limit)
 	}
-	return toEvents(rows), nil
+	evs, err := s.queryEvents(ctx, q, a.args...)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return evs, nil
 }
 
 // EventsBefore returns events before a storage id, newest first. See plumbline.EventLog.
@@ -101,57 +89,56 @@ func (s *Store) EventsBefore(ctx context.Context, f plumbline.EventFilter, befor
 	if limit <= 0 {
 		return nil, nil
 	}
-	where, args := eventConditions(f, 0)
-	q := s.db.WithContext(ctx).Model(&eventRow{}).Where(where, args...)
+	a := &sqlArgs{s: s}
+	q := "SELECT " + eventSelect + " FROM event_log WHERE " + eventConditions(a, f, 0)
 	if before > 0 {
-		q = q.Where("id < ?", before)
+		q += " AND id < " + a.add(before)
 	}
-	switch len(f.AssetKeys) {
-	case 0:
-	case 1:
-		q = q.Where("asset_key = ?", f.AssetKeys[0].String())
-	default:
-		q = q.Where("asset_key IN ?", keyStrings(f.AssetKeys))
-	}
-	var rows []eventRow
-	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	q += keyCondition(a, f) + " ORDER BY id DESC LIMIT " + a.add(limit)
+	evs, err := s.queryEvents(ctx, q, a.args...)
+	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
-	return toEvents(rows), nil
+	return evs, nil
 }
 
-// eventConditions builds the WHERE clause of an event query, except for asset keys.
-func eventConditions(f plumbline.EventFilter, after int64) (string, []any) {
-	conds := []string{"id > ?"}
-	args := []any{after}
+// keyCondition returns the condition on asset keys of a filter, with its leading AND.
+func keyCondition(a *sqlArgs, f plumbline.EventFilter) string {
+	switch len(f.AssetKeys) {
+	case 0:
+		return ""
+	case 1:
+		return " AND asset_key = " + a.add(f.AssetKeys[0].String())
+	default:
+		return " AND " + a.in("asset_key", keyStrings(f.AssetKeys))
+	}
+}
+
+// eventConditions returns the WHERE clause of an event query, except for asset keys.
+func eventConditions(a *sqlArgs, f plumbline.EventFilter, after int64) string {
+	conds := []string{"id > " + a.add(after)}
 	if len(f.Types) == 1 {
-		conds = append(conds, "type = ?")
-		args = append(args, string(f.Types[0]))
+		conds = append(conds, "type = "+a.add(string(f.Types[0])))
 	} else if len(f.Types) > 1 {
 		types := make([]string, len(f.Types))
 		for i, t := range f.Types {
 			types[i] = string(t)
 		}
-		conds = append(conds, "type IN ?")
-		args = append(args, types)
+		conds = append(conds, a.in("type", types))
 	}
 	if f.RunID != "" {
-		conds = append(conds, "run_id = ?")
-		args = append(args, f.RunID)
+		conds = append(conds, "run_id = "+a.add(f.RunID))
 	}
 	if f.Partition != "" {
-		conds = append(conds, "partition = ?")
-		args = append(args, f.Partition)
+		conds = append(conds, "partition = "+a.add(f.Partition))
 	}
 	if !f.Since.IsZero() {
-		conds = append(conds, "ts >= ?")
-		args = append(args, f.Since.UnixMicro())
+		conds = append(conds, "ts >= "+a.add(f.Since.UnixMicro()))
 	}
 	if !f.Until.IsZero() {
-		conds = append(conds, "ts < ?")
-		args = append(args, f.Until.UnixMicro())
+		conds = append(conds, "ts < "+a.add(f.Until.UnixMicro()))
 	}
-	return strings.Join(conds, " AND "), args
+	return strings.Join(conds, " AND ")
 }
 
 // EventsByID returns events by storage id, in the order asked. See plumbline.EventLog.
@@ -159,25 +146,24 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]plumbline.Event,
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	byID := make(map[int64]*eventRow, len(ids))
-	db := s.db.WithContext(ctx)
-	err := inChunks(ids, func(chunk []int64) error {
-		var rows []eventRow
-		if err := db.Where("id IN ?", chunk).Find(&rows).Error; err != nil {
-			return err
-		}
-		for i := range rows {
-			byID[rows[i].ID] = &rows[i]
-		}
-		return nil
-	})
+	a := &sqlArgs{s: s}
+	q := "SELECT " + eventSelect + " FROM event_log WHERE " + a.in("id", ids)
+	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
 	if err != nil {
+		return nil, fmt.Errorf("read events by id: %w", err)
+	}
+	byID := make(map[int64]int, len(ids))
+	var evs []plumbline.Event
+	if err := s.scanEvents(rows, func(e plumbline.Event) {
+		byID[e.StorageID] = len(evs)
+		evs = append(evs, e)
+	}); err != nil {
 		return nil, fmt.Errorf("read events by id: %w", err)
 	}
 	out := make([]plumbline.Event, 0, len(ids))
 	for _, id := range ids {
-		if r, ok := byID[id]; ok {
-			out = append(out, r.event())
+		if i, ok := byID[id]; ok {
+			out = append(out, evs[i])
 		}
 	}
 	return out, nil
@@ -191,14 +177,6 @@ func (s *Store) LastStorageID(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("read last storage id: %w", err)
 	}
 	return last, nil
-}
-
-func toEvents(rows []eventRow) []plumbline.Event {
-	out := make([]plumbline.Event, len(rows))
-	for i := range rows {
-		out[i] = rows[i].event()
-	}
-	return out
 }
 
 func keyStrings(keys []plumbline.AssetKey) []string {

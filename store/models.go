@@ -37,7 +37,8 @@ func (r *eventRow) values() []any {
 		r.Description, r.CheckName, r.Passed, r.Severity, r.Level, r.Message, r.Metadata}
 }
 
-func newEventRow(e *plumbline.Event) eventRow {
+// newEventRow returns e's row; key is e.AssetKey.String(), which the caller has.
+func newEventRow(e *plumbline.Event, key string) eventRow {
 	r := eventRow{
 		ID:          e.StorageID,
 		Type:        string(e.Type),
@@ -53,12 +54,10 @@ func newEventRow(e *plumbline.Event) eventRow {
 		Message:     nullable(e.Message),
 	}
 	if e.AssetKey != nil {
-		k := e.AssetKey.String()
-		r.AssetKey = &k
+		r.AssetKey = &key
 	}
 	if len(e.Metadata) > 0 {
-		b, _ := marshal(e.Metadata) // entries hold valid JSON
-		m := string(b)
+		m := string(encodeMetadata(e.Metadata))
 		r.Metadata = &m
 	}
 	return r
@@ -83,7 +82,7 @@ func (r *eventRow) event() plumbline.Event {
 		e.AssetKey = parseStoredKey(*r.AssetKey)
 	}
 	if r.Metadata != nil {
-		_ = json.Unmarshal([]byte(*r.Metadata), &e.Metadata) // written by newEventRow
+		e.Metadata = decodeMetadata(*r.Metadata) // written by newEventRow
 	}
 	return e
 }
@@ -125,37 +124,6 @@ func (r *assetRow) asset() (*plumbline.Asset, error) {
 		}
 	}
 	return a, nil
-}
-
-// checkRow is a row of asset_checks: one per check declared or evaluated.
-type checkRow struct {
-	AssetKey         string  `gorm:"column:asset_key;primaryKey"`
-	Name             string  `gorm:"column:name;primaryKey"`
-	Spec             *string `gorm:"column:spec"`
-	LastEvaluationID *int64  `gorm:"column:last_evaluation_id"`
-	Passed           *bool   `gorm:"column:passed"`
-	Severity         *string `gorm:"column:severity"`
-	Partition        *string `gorm:"column:partition"`
-	UpdatedAt        int64   `gorm:"column:updated_at"`
-}
-
-func (checkRow) TableName() string { return "asset_checks" }
-
-func (r *checkRow) state() plumbline.CheckState {
-	c := plumbline.CheckState{
-		AssetKey:         parseStoredKey(r.AssetKey),
-		Name:             r.Name,
-		LastEvaluationID: derefInt(r.LastEvaluationID),
-		Passed:           r.Passed,
-		Severity:         deref(r.Severity),
-		Partition:        deref(r.Partition),
-		UpdatedAt:        fromMicros(r.UpdatedAt),
-	}
-	if r.Spec != nil {
-		c.Spec = new(plumbline.CheckSpec)
-		_ = json.Unmarshal([]byte(*r.Spec), c.Spec) // written by ApplyDefinitions
-	}
-	return c
 }
 
 // partitionRow is a row of asset_partitions: the latest events of one partition.

@@ -19,11 +19,11 @@ func BenchmarkEventRow(b *testing.B) {
 	b.Run("ToRow", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			r := newEventRow(&e)
+			r := newEventRow(&e, e.AssetKey.String())
 			_ = r.values()
 		}
 	})
-	r := newEventRow(&e)
+	r := newEventRow(&e, e.AssetKey.String())
 	b.Run("FromRow", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -101,7 +101,7 @@ func (s *Store) CreateRun(ctx context.Context, req plumbline.LaunchRequest) (*pl
 	}
 	var run *plumbline.Run
 	_, err := s.write(ctx, nil, func(tx *gorm.DB, now time.Time) ([]plumbline.Event, error) {
-		launch, err := launchSpec(tx, keys)
+		launch, err := s.launchSpec(tx, keys)
 		if err != nil {
 			return nil, err
 		}
@@ -145,10 +145,25 @@ func (s *Store) CreateRun(ctx context.Context, req plumbline.LaunchRequest) (*pl
 }
 
 // launchSpec checks that the assets can be launched together and returns what to launch.
-func launchSpec(tx *gorm.DB, keys []string) (plumbline.LaunchSpec, error) {
+func (s *Store) launchSpec(tx *gorm.DB, keys []string) (plumbline.LaunchSpec, error) {
 	var rows []assetRow
-	if err := tx.Select("key", "spec").Where("key IN ?", keys).Find(&rows).Error; err != nil {
-		return plumbline.LaunchSpec{}, err
+	if len(keys) > 0 {
+		a := &sqlArgs{s: s}
+		rs, err := rawQuery(tx, "SELECT key, spec FROM assets WHERE "+a.in("key", keys), a.args...)
+		if err != nil {
+			return plumbline.LaunchSpec{}, err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var r assetRow
+			if err := rs.Scan(&r.Key, &r.Spec); err != nil {
+				return plumbline.LaunchSpec{}, err
+			}
+			rows = append(rows, r)
+		}
+		if err := rs.Err(); err != nil {
+			return plumbline.LaunchSpec{}, err
+		}
 	}
 	byKey := map[string]*assetRow{}
 	for i := range rows {
@@ -208,19 +223,24 @@ func (s *Store) Run(ctx context.Context, id string) (*plumbline.Run, error) {
 // RunsByID returns runs in the order asked. See plumbline.RunStore.
 func (s *Store) RunsByID(ctx context.Context, ids []string) ([]*plumbline.Run, error) {
 	byID := map[string]*plumbline.Run{}
-	db := s.db.WithContext(ctx)
-	err := inChunks(ids, func(chunk []string) error {
-		var rows []runRow
-		if err := db.Where("id IN ?", chunk).Find(&rows).Error; err != nil {
-			return err
+	if len(ids) > 0 {
+		db := s.db.WithContext(ctx)
+		a := &sqlArgs{s: s}
+		rows, err := rawQuery(db, "SELECT * FROM runs WHERE "+a.in("id", ids), a.args...)
+		if err != nil {
+			return nil, fmt.Errorf("read runs: %w", err)
 		}
-		for i := range rows {
-			byID[rows[i].ID] = rows[i].run()
+		defer rows.Close()
+		for rows.Next() {
+			var r runRow
+			if err := db.ScanRows(rows, &r); err != nil {
+				return nil, fmt.Errorf("read runs: %w", err)
+			}
+			byID[r.ID] = r.run()
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read runs: %w", err)
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read runs: %w", err)
+		}
 	}
 	out := make([]*plumbline.Run, len(ids))
 	for i, id := range ids {

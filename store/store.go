@@ -75,6 +75,8 @@ type Store struct {
 	graphMu sync.Mutex
 	graph   *plumbline.AssetGraph
 
+	specs specCache // decoded specs, by their text
+
 	schema   string       // the PostgreSQL schema the tables are in
 	url      string       // the PostgreSQL URL, for LISTEN connections
 	channel  string       // the NOTIFY channel of this database (and schema)

@@ -54,7 +54,7 @@ func storageID(after *string) (int64, error) {
 	return id, nil
 }
 
-func keyOf(in model.AssetKeyInput) (plumbline.AssetKey, error) {
+func keyOf(in gqlmodel.AssetKeyInput) (plumbline.AssetKey, error) {
 	k := plumbline.AssetKey(in.Path)
 	if err := k.Validate(); err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func (r *Resolver) eventFilter(ctx context.Context, in *model.EventFilter) (f pl
 }
 
 // eventFromInput turns one reported event into the domain's.
-func eventFromInput(in *model.EventInput) (plumbline.Event, error) {
+func eventFromInput(in *gqlmodel.EventInput) (plumbline.Event, error) {
 	t := plumbline.EventType(strings.ToUpper(strings.TrimSpace(in.Type)))
 	if !t.Reportable() {
 		names := make([]string, len(plumbline.ReportableEventTypes))
@@ -210,13 +210,10 @@ func eventFromInput(in *model.EventInput) (plumbline.Event, error) {
 			e.AssetKey = plumbline.AssetKey{}
 		}
 	}
-	if len(in.Metadata) > 0 {
-		m, err := plumbline.DecodeMetadata(in.Metadata)
-		if err != nil {
-			return plumbline.Event{}, err
-		}
-		e.Metadata = m
+	if in.Metadata.Err != nil {
+		return plumbline.Event{}, in.Metadata.Err
 	}
+	e.Metadata = in.Metadata.Entries
 	if in.Timestamp != nil {
 		e.Timestamp = *in.Timestamp
 		if e.Timestamp.After(time.Now().Add(24 * time.Hour)) {
@@ -256,6 +253,46 @@ func (r *Resolver) loadAssets(ctx context.Context, keys []plumbline.AssetKey) ([
 		}
 	}
 	return out, nil
+}
+
+// keysOnly reports whether fields ask nothing of assets but their keys (and __typename):
+// the assets of a lineage walk or of the catalog graph, which exist by construction (asset
+// rows are never deleted), can then be answered from their keys without being read.
+func keysOnly(fields []graphql.CollectedField) bool {
+	if len(fields) == 0 {
+		return false // not in a response: a resolver called directly
+	}
+	for _, f := range fields {
+		if f.Name != "key" && f.Name != "__typename" {
+			return false
+		}
+	}
+	return true
+}
+
+// keyAssets wraps keys as assets known only by their keys: for selections of keysOnly.
+func keyAssets(keys []plumbline.AssetKey) []*gqlmodel.Asset {
+	assets := make([]plumbline.Asset, len(keys))
+	out := make([]*gqlmodel.Asset, len(keys))
+	for i, k := range keys {
+		assets[i].Key = k
+		out[i] = &gqlmodel.Asset{A: &assets[i]}
+	}
+	return out
+}
+
+// assetsOf loads the assets of keys for fields, or only wraps the keys when fields ask
+// nothing else; then prefetches what the fields ask of them.
+func (r *Resolver) assetsOf(ctx context.Context, keys []plumbline.AssetKey, fields []graphql.CollectedField) ([]*gqlmodel.Asset, error) {
+	if keysOnly(fields) {
+		return keyAssets(keys), nil
+	}
+	assets, err := r.loadAssets(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetch(ctx, assets, fields)
+	return assets, nil
 }
 
 // Nested lists (each asset's upstream, each edge's node) are resolved one list at a
@@ -372,6 +409,14 @@ func (r *Resolver) neighbours(ctx context.Context, objs []*gqlmodel.Asset, dir p
 	for _, ks := range lists {
 		all = append(all, ks...)
 	}
+	fields := selected(ctx)
+	if keysOnly(fields) {
+		out := make([][]*gqlmodel.Asset, len(objs))
+		for i, ks := range lists {
+			out[i] = keyAssets(ks)
+		}
+		return out, nil
+	}
 	assets, err := r.loadAssets(ctx, all)
 	if err != nil {
 		return nil, err
@@ -380,7 +425,7 @@ func (r *Resolver) neighbours(ctx context.Context, objs []*gqlmodel.Asset, dir p
 	for _, a := range assets {
 		byKey[a.A.Key.String()] = a
 	}
-	r.prefetch(ctx, assets, selected(ctx))
+	r.prefetch(ctx, assets, fields)
 	out := make([][]*gqlmodel.Asset, len(objs))
 	for i, ks := range lists {
 		out[i] = make([]*gqlmodel.Asset, 0, len(ks))

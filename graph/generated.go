@@ -202,8 +202,8 @@ type ComplexityRoot struct {
 	Mutation struct {
 		ApplyDefinitions func(childComplexity int, yaml string, location *string) int
 		CancelRun        func(childComplexity int, id string) int
-		LaunchRun        func(childComplexity int, assetKeys []*model.AssetKeyInput, partition *string, tags []*model.TagInput) int
-		ReportEvents     func(childComplexity int, events []*model.EventInput) int
+		LaunchRun        func(childComplexity int, assetKeys []*gqlmodel.AssetKeyInput, partition *string, tags []*model.TagInput) int
+		ReportEvents     func(childComplexity int, events []*gqlmodel.EventInput) int
 	}
 
 	PageInfo struct {
@@ -220,11 +220,11 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Asset      func(childComplexity int, key model.AssetKeyInput) int
+		Asset      func(childComplexity int, key gqlmodel.AssetKeyInput) int
 		AssetGraph func(childComplexity int, selection *string, limit *int) int
 		Assets     func(childComplexity int, selection *string, first *int, after *string, orderBy *model.AssetOrder, descending *bool) int
 		Events     func(childComplexity int, filter *model.EventFilter, first *int, after *string, last *int, before *string) int
-		Lineage    func(childComplexity int, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) int
+		Lineage    func(childComplexity int, key gqlmodel.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) int
 		Run        func(childComplexity int, id string) int
 		Runs       func(childComplexity int, filter *model.RunFilter, first *int, after *string) int
 	}
@@ -310,17 +310,17 @@ type LineageGraphResolver interface {
 	Layers(ctx context.Context, obj *gqlmodel.LineageGraph) ([]*model.LineageNode, error)
 }
 type MutationResolver interface {
-	ReportEvents(ctx context.Context, events []*model.EventInput) (*model.ReportEventsResult, error)
+	ReportEvents(ctx context.Context, events []*gqlmodel.EventInput) (*model.ReportEventsResult, error)
 	ApplyDefinitions(ctx context.Context, yaml string, location *string) (*model.ApplyDefinitionsResult, error)
-	LaunchRun(ctx context.Context, assetKeys []*model.AssetKeyInput, partition *string, tags []*model.TagInput) (*gqlmodel.Run, error)
+	LaunchRun(ctx context.Context, assetKeys []*gqlmodel.AssetKeyInput, partition *string, tags []*model.TagInput) (*gqlmodel.Run, error)
 	CancelRun(ctx context.Context, id string) (*gqlmodel.Run, error)
 }
 type QueryResolver interface {
-	Asset(ctx context.Context, key model.AssetKeyInput) (*gqlmodel.Asset, error)
+	Asset(ctx context.Context, key gqlmodel.AssetKeyInput) (*gqlmodel.Asset, error)
 	Assets(ctx context.Context, selection *string, first *int, after *string, orderBy *model.AssetOrder, descending *bool) (*model.AssetConnection, error)
 	AssetGraph(ctx context.Context, selection *string, limit *int) (*gqlmodel.AssetGraph, error)
 	Events(ctx context.Context, filter *model.EventFilter, first *int, after *string, last *int, before *string) (*model.EventConnection, error)
-	Lineage(ctx context.Context, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) (*gqlmodel.LineageGraph, error)
+	Lineage(ctx context.Context, key gqlmodel.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) (*gqlmodel.LineageGraph, error)
 	Run(ctx context.Context, id string) (*gqlmodel.Run, error)
 	Runs(ctx context.Context, filter *model.RunFilter, first *int, after *string) (*model.RunConnection, error)
 }
@@ -1008,7 +1008,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.LaunchRun(childComplexity, args["assetKeys"].([]*model.AssetKeyInput), args["partition"].(*string), args["tags"].([]*model.TagInput)), true
+		return e.ComplexityRoot.Mutation.LaunchRun(childComplexity, args["assetKeys"].([]*gqlmodel.AssetKeyInput), args["partition"].(*string), args["tags"].([]*model.TagInput)), true
 	case "Mutation.reportEvents":
 		if e.ComplexityRoot.Mutation.ReportEvents == nil {
 			break
@@ -1019,7 +1019,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReportEvents(childComplexity, args["events"].([]*model.EventInput)), true
+		return e.ComplexityRoot.Mutation.ReportEvents(childComplexity, args["events"].([]*gqlmodel.EventInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1075,7 +1075,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Asset(childComplexity, args["key"].(model.AssetKeyInput)), true
+		return e.ComplexityRoot.Query.Asset(childComplexity, args["key"].(gqlmodel.AssetKeyInput)), true
 	case "Query.assetGraph":
 		if e.ComplexityRoot.Query.AssetGraph == nil {
 			break
@@ -1120,7 +1120,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Lineage(childComplexity, args["key"].(model.AssetKeyInput), args["direction"].(model.LineageDirection), args["depth"].(*int), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.Lineage(childComplexity, args["key"].(gqlmodel.AssetKeyInput), args["direction"].(model.LineageDirection), args["depth"].(*int), args["limit"].(*int)), true
 	case "Query.run":
 		if e.ComplexityRoot.Query.Run == nil {
 			break
@@ -1364,7 +1364,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAssetKeyInput,
 		ec.unmarshalInputEventFilter,
-		ec.unmarshalInputEventInput,
 		ec.unmarshalInputRunFilter,
 		ec.unmarshalInputTagInput,
 	)
@@ -2539,8 +2538,8 @@ func (ec *executionContext) field_Mutation_launchRun_args(ctx context.Context, r
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "assetKeys",
-		func(ctx context.Context, v any) ([]*model.AssetKeyInput, error) {
-			return ec.unmarshalNAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*gqlmodel.AssetKeyInput, error) {
+			return ec.unmarshalNAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2569,8 +2568,8 @@ func (ec *executionContext) field_Mutation_reportEvents_args(ctx context.Context
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "events",
-		func(ctx context.Context, v any) ([]*model.EventInput, error) {
-			return ec.unmarshalNEventInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐEventInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*gqlmodel.EventInput, error) {
+			return ec.unmarshalNEventInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐEventInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2619,8 +2618,8 @@ func (ec *executionContext) field_Query_asset_args(ctx context.Context, rawArgs 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
-		func(ctx context.Context, v any) (model.AssetKeyInput, error) {
-			return ec.unmarshalNAssetKeyInput2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx, v)
+		func(ctx context.Context, v any) (gqlmodel.AssetKeyInput, error) {
+			return ec.unmarshalNAssetKeyInput2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2725,8 +2724,8 @@ func (ec *executionContext) field_Query_lineage_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
-		func(ctx context.Context, v any) (model.AssetKeyInput, error) {
-			return ec.unmarshalNAssetKeyInput2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx, v)
+		func(ctx context.Context, v any) (gqlmodel.AssetKeyInput, error) {
+			return ec.unmarshalNAssetKeyInput2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5896,7 +5895,7 @@ func (ec *executionContext) _Mutation_reportEvents(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReportEvents(ctx, fc.Args["events"].([]*model.EventInput))
+			return ec.Resolvers.Mutation().ReportEvents(ctx, fc.Args["events"].([]*gqlmodel.EventInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportEventsResult) graphql.Marshaler {
@@ -5984,7 +5983,7 @@ func (ec *executionContext) _Mutation_launchRun(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().LaunchRun(ctx, fc.Args["assetKeys"].([]*model.AssetKeyInput), fc.Args["partition"].(*string), fc.Args["tags"].([]*model.TagInput))
+			return ec.Resolvers.Mutation().LaunchRun(ctx, fc.Args["assetKeys"].([]*gqlmodel.AssetKeyInput), fc.Args["partition"].(*string), fc.Args["tags"].([]*model.TagInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Run) graphql.Marshaler {
@@ -6233,7 +6232,7 @@ func (ec *executionContext) _Query_asset(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Asset(ctx, fc.Args["key"].(model.AssetKeyInput))
+			return ec.Resolvers.Query().Asset(ctx, fc.Args["key"].(gqlmodel.AssetKeyInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Asset) graphql.Marshaler {
@@ -6409,7 +6408,7 @@ func (ec *executionContext) _Query_lineage(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Lineage(ctx, fc.Args["key"].(model.AssetKeyInput), fc.Args["direction"].(model.LineageDirection), fc.Args["depth"].(*int), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().Lineage(ctx, fc.Args["key"].(gqlmodel.AssetKeyInput), fc.Args["direction"].(model.LineageDirection), fc.Args["depth"].(*int), fc.Args["limit"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.LineageGraph) graphql.Marshaler {
@@ -8522,8 +8521,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAssetKeyInput(ctx context.Context, obj any) (model.AssetKeyInput, error) {
-	var it model.AssetKeyInput
+func (ec *executionContext) unmarshalInputAssetKeyInput(ctx context.Context, obj any) (gqlmodel.AssetKeyInput, error) {
+	var it gqlmodel.AssetKeyInput
 	if obj == nil {
 		return it, nil
 	}
@@ -8579,7 +8578,7 @@ func (ec *executionContext) unmarshalInputEventFilter(ctx context.Context, obj a
 			it.Types = data
 		case "assetKeys":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetKeys"))
-			data, err := ec.unmarshalOAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8624,120 +8623,6 @@ func (ec *executionContext) unmarshalInputEventFilter(ctx context.Context, obj a
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEventInput(ctx context.Context, obj any) (model.EventInput, error) {
-	var it model.EventInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"type", "assetKey", "runId", "partition", "dataVersion", "description", "checkName", "passed", "severity", "level", "message", "metadata", "timestamp"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "type":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNString2string(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Type = data
-		case "assetKey":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetKey"))
-			data, err := ec.unmarshalOAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.AssetKey = data
-		case "runId":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("runId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.RunID = data
-		case "partition":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partition"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Partition = data
-		case "dataVersion":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dataVersion"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DataVersion = data
-		case "description":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Description = data
-		case "checkName":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("checkName"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CheckName = data
-		case "passed":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("passed"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Passed = data
-		case "severity":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severity"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Severity = data
-		case "level":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Level = data
-		case "message":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Message = data
-		case "metadata":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
-			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Metadata = data
-		case "timestamp":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Timestamp = data
-		}
-	}
-	return it, nil
-}
-
 func (ec *executionContext) unmarshalInputRunFilter(ctx context.Context, obj any) (model.RunFilter, error) {
 	var it model.RunFilter
 	if obj == nil {
@@ -8765,7 +8650,7 @@ func (ec *executionContext) unmarshalInputRunFilter(ctx context.Context, obj any
 			it.Statuses = data
 		case "assetKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetKey"))
-			data, err := ec.unmarshalOAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx, v)
+			data, err := ec.unmarshalOAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -11980,18 +11865,18 @@ func (ec *executionContext) marshalNAssetKey2ᚕgithubᚗcomᚋplumblineᚋplumb
 	return ret
 }
 
-func (ec *executionContext) unmarshalNAssetKeyInput2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx context.Context, v any) (model.AssetKeyInput, error) {
+func (ec *executionContext) unmarshalNAssetKeyInput2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx context.Context, v any) (gqlmodel.AssetKeyInput, error) {
 	res, err := ec.unmarshalInputAssetKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInputᚄ(ctx context.Context, v any) ([]*model.AssetKeyInput, error) {
+func (ec *executionContext) unmarshalNAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AssetKeyInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.AssetKeyInput, len(vSlice))
+	res := make([]*gqlmodel.AssetKeyInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -11999,7 +11884,7 @@ func (ec *executionContext) unmarshalNAssetKeyInput2ᚕᚖgithubᚗcomᚋplumbli
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx context.Context, v any) (*model.AssetKeyInput, error) {
+func (ec *executionContext) unmarshalNAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx context.Context, v any) (*gqlmodel.AssetKeyInput, error) {
 	res, err := ec.unmarshalInputAssetKeyInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -12109,13 +11994,13 @@ func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋplumblineᚋplum
 	return ec._EventEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEventInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐEventInputᚄ(ctx context.Context, v any) ([]*model.EventInput, error) {
+func (ec *executionContext) unmarshalNEventInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐEventInputᚄ(ctx context.Context, v any) ([]*gqlmodel.EventInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.EventInput, len(vSlice))
+	res := make([]*gqlmodel.EventInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐEventInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEventInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐEventInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -12123,9 +12008,10 @@ func (ec *executionContext) unmarshalNEventInput2ᚕᚖgithubᚗcomᚋplumbline�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNEventInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐEventInput(ctx context.Context, v any) (*model.EventInput, error) {
-	res, err := ec.unmarshalInputEventInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNEventInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐEventInput(ctx context.Context, v any) (*gqlmodel.EventInput, error) {
+	var res = new(gqlmodel.EventInput)
+	err := res.UnmarshalGQLContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -12693,16 +12579,16 @@ func (ec *executionContext) marshalOAssetKey2githubᚗcomᚋplumblineᚋplumblin
 	return ec._AssetKey(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInputᚄ(ctx context.Context, v any) ([]*model.AssetKeyInput, error) {
+func (ec *executionContext) unmarshalOAssetKeyInput2ᚕᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AssetKeyInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.AssetKeyInput, len(vSlice))
+	res := make([]*gqlmodel.AssetKeyInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -12710,7 +12596,7 @@ func (ec *executionContext) unmarshalOAssetKeyInput2ᚕᚖgithubᚗcomᚋplumbli
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋmodelᚐAssetKeyInput(ctx context.Context, v any) (*model.AssetKeyInput, error) {
+func (ec *executionContext) unmarshalOAssetKeyInput2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐAssetKeyInput(ctx context.Context, v any) (*gqlmodel.AssetKeyInput, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -12839,22 +12725,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := gqlmodel.UnmarshalJSON(v)
+func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐMetadataInput(ctx context.Context, v any) (gqlmodel.MetadataInput, error) {
+	var res gqlmodel.MetadataInput
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	_ = sel
-	_ = ctx
-	res := gqlmodel.MarshalJSON(v)
-	return res
+func (ec *executionContext) marshalOJSON2githubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐMetadataInput(ctx context.Context, sel ast.SelectionSet, v gqlmodel.MetadataInput) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalOPipesSpec2ᚖgithubᚗcomᚋplumblineᚋplumblineᚋgraphᚋgqlmodelᚐPipesSpec(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.PipesSpec) graphql.Marshaler {

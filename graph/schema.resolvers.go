@@ -179,12 +179,7 @@ func (r *assetCheckResolver) Evaluations(ctx context.Context, obj *gqlmodel.Asse
 
 // Nodes is the resolver for the nodes field.
 func (r *assetGraphResolver) Nodes(ctx context.Context, obj *gqlmodel.AssetGraph) ([]*gqlmodel.Asset, error) {
-	assets, err := r.loadAssets(ctx, obj.Keys)
-	if err != nil {
-		return nil, err
-	}
-	r.prefetch(ctx, assets, selected(ctx))
-	return assets, nil
+	return r.assetsOf(ctx, obj.Keys, selected(ctx))
 }
 
 // LatestMaterialization is the batch resolver for the latestMaterialization field.
@@ -207,21 +202,15 @@ func (r *assetPartitionResolver) LatestObservation(ctx context.Context, objs []*
 
 // Nodes is the resolver for the nodes field.
 func (r *lineageGraphResolver) Nodes(ctx context.Context, obj *gqlmodel.LineageGraph) ([]*gqlmodel.Asset, error) {
-	assets, err := r.loadAssets(ctx, obj.G.Nodes)
-	if err != nil {
-		return nil, err
-	}
-	r.prefetch(ctx, assets, selected(ctx))
-	return assets, nil
+	return r.assetsOf(ctx, obj.G.Nodes, selected(ctx))
 }
 
 // Layers is the resolver for the layers field.
 func (r *lineageGraphResolver) Layers(ctx context.Context, obj *gqlmodel.LineageGraph) ([]*model.LineageNode, error) {
-	assets, err := r.loadAssets(ctx, obj.G.Nodes)
+	assets, err := r.assetsOf(ctx, obj.G.Nodes, selected(ctx, "asset"))
 	if err != nil {
 		return nil, err
 	}
-	r.prefetch(ctx, assets, selected(ctx, "asset"))
 	depth := make(map[string]int, len(obj.G.Nodes))
 	for i, k := range obj.G.Nodes {
 		depth[k.String()] = obj.G.Depths[i]
@@ -234,7 +223,7 @@ func (r *lineageGraphResolver) Layers(ctx context.Context, obj *gqlmodel.Lineage
 }
 
 // ReportEvents is the resolver for the reportEvents field.
-func (r *mutationResolver) ReportEvents(ctx context.Context, events []*model.EventInput) (*model.ReportEventsResult, error) {
+func (r *mutationResolver) ReportEvents(ctx context.Context, events []*gqlmodel.EventInput) (*model.ReportEventsResult, error) {
 	evs := make([]plumbline.Event, len(events))
 	for i, in := range events {
 		e, err := eventFromInput(in)
@@ -283,7 +272,7 @@ func (r *mutationResolver) ApplyDefinitions(ctx context.Context, yaml string, lo
 }
 
 // LaunchRun is the resolver for the launchRun field.
-func (r *mutationResolver) LaunchRun(ctx context.Context, assetKeys []*model.AssetKeyInput, partition *string, tags []*model.TagInput) (*gqlmodel.Run, error) {
+func (r *mutationResolver) LaunchRun(ctx context.Context, assetKeys []*gqlmodel.AssetKeyInput, partition *string, tags []*model.TagInput) (*gqlmodel.Run, error) {
 	req := plumbline.LaunchRequest{Partition: deref(partition), LaunchedBy: Principal(ctx)}
 	for i, k := range assetKeys {
 		key, err := keyOf(*k)
@@ -317,7 +306,7 @@ func (r *mutationResolver) CancelRun(ctx context.Context, id string) (*gqlmodel.
 }
 
 // Asset is the resolver for the asset field.
-func (r *queryResolver) Asset(ctx context.Context, key model.AssetKeyInput) (*gqlmodel.Asset, error) {
+func (r *queryResolver) Asset(ctx context.Context, key gqlmodel.AssetKeyInput) (*gqlmodel.Asset, error) {
 	k, err := keyOf(key)
 	if err != nil {
 		return nil, err
@@ -406,7 +395,7 @@ func (r *queryResolver) Events(ctx context.Context, filter *model.EventFilter, f
 }
 
 // Lineage is the resolver for the lineage field.
-func (r *queryResolver) Lineage(ctx context.Context, key model.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) (*gqlmodel.LineageGraph, error) {
+func (r *queryResolver) Lineage(ctx context.Context, key gqlmodel.AssetKeyInput, direction model.LineageDirection, depth *int, limit *int) (*gqlmodel.LineageGraph, error) {
 	k, err := keyOf(key)
 	if err != nil {
 		return nil, err

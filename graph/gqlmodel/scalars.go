@@ -3,7 +3,6 @@
 package gqlmodel
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/internal/fastjson"
 )
 
 // TimeFormat is how times are written: RFC 3339 in UTC with microseconds.
@@ -53,15 +53,15 @@ func MarshalJSON(v json.RawMessage) graphql.Marshaler {
 }
 
 // UnmarshalJSON reads a JSON scalar. Numbers arrive as json.Number, so integers and
-// floats keep the form they were written in.
+// floats keep the form they were written in. The value is written back exactly as
+// encoding/json writes it (map keys sorted, HTML characters unescaped), without its
+// reflection.
 func UnmarshalJSON(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := fastjson.AppendValue(make([]byte, 0, 128), v)
+	if err != nil {
 		return nil, plumbline.Errorf(plumbline.EINVALID, "value cannot be encoded as JSON: %v", err)
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return b, nil
 }
 
 // MarshalInt64ID writes an int64 as an ID: a string of its decimal digits.

@@ -4,7 +4,6 @@ package model
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -38,10 +37,6 @@ type AssetEdge struct {
 	Node   *gqlmodel.Asset `json:"node"`
 }
 
-type AssetKeyInput struct {
-	Path []string `json:"path"`
-}
-
 type EventConnection struct {
 	Edges    []*EventEdge      `json:"edges"`
 	Nodes    []*gqlmodel.Event `json:"nodes"`
@@ -54,8 +49,8 @@ type EventEdge struct {
 }
 
 type EventFilter struct {
-	Types     []string         `json:"types,omitempty"`
-	AssetKeys []*AssetKeyInput `json:"assetKeys,omitempty"`
+	Types     []string                  `json:"types,omitempty"`
+	AssetKeys []*gqlmodel.AssetKeyInput `json:"assetKeys,omitempty"`
 	// An asset selection; events of the assets it selects.
 	Selection *string `json:"selection,omitempty"`
 	RunID     *string `json:"runId,omitempty"`
@@ -64,25 +59,6 @@ type EventFilter struct {
 	Since *time.Time `json:"since,omitempty"`
 	// Exclusive upper bound on the timestamp.
 	Until *time.Time `json:"until,omitempty"`
-}
-
-type EventInput struct {
-	// ASSET_MATERIALIZATION, ASSET_OBSERVATION, ASSET_CHECK_EVALUATION, ASSET_FAILED_TO_MATERIALIZE, ASSET_WIPED, LOG or ENGINE_EVENT.
-	Type        string         `json:"type"`
-	AssetKey    *AssetKeyInput `json:"assetKey,omitempty"`
-	RunID       *string        `json:"runId,omitempty"`
-	Partition   *string        `json:"partition,omitempty"`
-	DataVersion *string        `json:"dataVersion,omitempty"`
-	Description *string        `json:"description,omitempty"`
-	CheckName   *string        `json:"checkName,omitempty"`
-	Passed      *bool          `json:"passed,omitempty"`
-	Severity    *string        `json:"severity,omitempty"`
-	Level       *string        `json:"level,omitempty"`
-	Message     *string        `json:"message,omitempty"`
-	// An object of key to value: plain JSON (type inferred) or {raw_value, type}.
-	Metadata json.RawMessage `json:"metadata,omitempty"`
-	// When it happened; defaults to when it is recorded.
-	Timestamp *time.Time `json:"timestamp,omitempty"`
 }
 
 type LineageNode struct {
@@ -120,8 +96,8 @@ type RunEdge struct {
 }
 
 type RunFilter struct {
-	Statuses []string       `json:"statuses,omitempty"`
-	AssetKey *AssetKeyInput `json:"assetKey,omitempty"`
+	Statuses []string                `json:"statuses,omitempty"`
+	AssetKey *gqlmodel.AssetKeyInput `json:"assetKey,omitempty"`
 	// Created at or after.
 	Since *time.Time `json:"since,omitempty"`
 	// Created before.

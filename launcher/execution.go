@@ -23,6 +23,22 @@ const (
 	flushOutput    = 1 << 16 // or this many bytes of output
 	storeTimeout   = 30 * time.Second
 	ioDrainTimeout = 2 * time.Second // after exit, how long a process's children may hold its pipes
+
+	// While the database cannot take a run's events, they wait in memory: up to
+	// maxPending events or maxPendingOutput bytes of output, after which the program is
+	// made to wait (its messages and output are no longer read) until they are written.
+	maxPending       = 100_000
+	maxPendingOutput = 64 << 20
+	// A failed write is retried after retryFirst, doubling up to retryMax; once the
+	// program has ended, for at most finalFlushFor before the run is finished.
+	retryFirst    = 100 * time.Millisecond
+	retryMax      = 5 * time.Second
+	finalFlushFor = time.Minute
+
+	// maxAssetKeysEnv is the longest PLUMBLINE_ASSET_KEYS value passed in the
+	// environment; longer lists go in a file named by PLUMBLINE_ASSET_KEYS_FILE, since
+	// Linux refuses to start a program with a variable over 128 KiB.
+	maxAssetKeysEnv = 64 << 10
 )
 
 // execution is one run's process and Pipes session.
@@ -40,6 +56,9 @@ type execution struct {
 	pending []plumbline.Event
 	out     map[string]*stream
 	arrived chan struct{} // an event arrived when none was pending
+	drained chan struct{} // a flush wrote something: room for more
+	retryAt time.Time     // after a failed flush, the next is not tried before
+	backoff time.Duration // the wait after the last failed flush
 }
 
 // item is one line from the program: a Pipes message, or a line that claimed to be one
@@ -63,6 +82,7 @@ func newExecution(l *Launcher, r *plumbline.Run) *execution {
 		stop:    make(chan struct{}),
 		out:     map[string]*stream{plumbline.Stdout: {}, plumbline.Stderr: {}},
 		arrived: make(chan struct{}, 1),
+		drained: make(chan struct{}, 1),
 	}
 }
 
@@ -144,8 +164,12 @@ func (e *execution) execute() {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	// Plain variables for programs that do not speak Pipes, shell scripts above all.
-	cmd.Env = append(cmd.Env, "PLUMBLINE_RUN_ID="+e.run.ID, "PLUMBLINE_ASSET_KEYS="+joinKeys(e.run.AssetKeys),
-		"PLUMBLINE_PARTITION="+e.run.Partition)
+	keysEnv, err := assetKeysEnv(dir, e.run.AssetKeys)
+	if err != nil {
+		e.fail(plumbline.StatusStarting, "cannot prepare the run: "+err.Error(), nil)
+		return
+	}
+	cmd.Env = append(cmd.Env, "PLUMBLINE_RUN_ID="+e.run.ID, keysEnv, "PLUMBLINE_PARTITION="+e.run.Partition)
 	cmd.Env = append(cmd.Env, launch.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = ioDrainTimeout
@@ -269,9 +293,13 @@ wait:
 	<-flushed
 
 	status, msg := e.outcome(cmd, waitErr)
-	var events []plumbline.Event
+	// Events the final flush could not write get one more chance, with the run's end.
+	e.mu.Lock()
+	events := e.pending
+	e.pending = nil
+	e.mu.Unlock()
 	if status == plumbline.StatusSuccess {
-		events = e.implicitMaterializations()
+		events = append(events, e.implicitMaterializations()...)
 	}
 	exitCode := cmd.ProcessState.ExitCode()
 	e.finish(status, msg, &exitCode, events)
@@ -366,6 +394,8 @@ func (e *execution) record(ev plumbline.Event) {
 		return
 	}
 	e.mu.Lock()
+	for len(e.pending) >= maxPending && e.wait() {
+	}
 	e.pending = append(e.pending, ev)
 	first := len(e.pending) == 1
 	e.mu.Unlock()
@@ -381,8 +411,32 @@ func (e *execution) warn(msg string) {
 	e.record(plumbline.Event{Type: plumbline.Log, Level: "WARNING", Message: msg})
 }
 
+// wait waits, with e.mu held, for a flush to make room; it reports false, at once, when
+// the run is being stopped, so that stopping never waits for the database.
+func (e *execution) wait() bool {
+	e.mu.Unlock()
+	defer e.mu.Lock()
+	select {
+	case <-e.drained:
+		return true
+	case <-e.stop:
+		return false
+	}
+}
+
+// pendingOutput returns the bytes of output waiting to be written; e.mu is held.
+func (e *execution) pendingOutput() int {
+	n := 0
+	for _, s := range e.out {
+		n += len(s.buf)
+	}
+	return n
+}
+
 func (e *execution) output(name string, p []byte) {
 	e.mu.Lock()
+	for e.pendingOutput() >= maxPendingOutput && e.wait() {
+	}
 	s := e.out[name]
 	if s == nil {
 		s = &stream{}
@@ -411,7 +465,7 @@ func (e *execution) flushLoop(stop <-chan struct{}, done chan<- struct{}) {
 	for {
 		select {
 		case <-stop:
-			e.flush()
+			e.finalFlush()
 			return
 		case <-e.arrived:
 			// The first event after a quiet spell is written at once; under a steady flow
@@ -441,10 +495,35 @@ func (e *execution) backlog() bool {
 	return false
 }
 
+// finalFlush writes what is left once the program has ended, retrying for a while if the
+// database is unavailable.
+func (e *execution) finalFlush() {
+	deadline := time.Now().Add(finalFlushFor)
+	for {
+		e.flush()
+		e.mu.Lock()
+		events, output, at := len(e.pending), e.pendingOutput(), e.retryAt
+		e.mu.Unlock()
+		if events+output == 0 {
+			return
+		}
+		if !at.Before(deadline) {
+			e.l.log.Error("run: gave up writing events and output", "run", e.run.ID, "events", events, "output_bytes", output)
+			return
+		}
+		time.Sleep(time.Until(at))
+	}
+}
+
 // flush writes the events and output gathered so far, and reports whether there was any.
-// What cannot be written stays queued for the next flush.
+// What cannot be written stays queued, in order, for the next flush, which is then not
+// tried before a back-off (doubling up to retryMax).
 func (e *execution) flush() bool {
 	e.mu.Lock()
+	if time.Now().Before(e.retryAt) {
+		e.mu.Unlock()
+		return false
+	}
 	events := e.pending
 	e.pending = nil
 	type chunk struct {
@@ -465,8 +544,7 @@ func (e *execution) flush() bool {
 		return false
 	}
 
-	ctx, done := storeCtx()
-	defer done()
+	failed := false
 	for start := 0; start < len(events); start += plumbline.MaxBatch {
 		batch := events[start:min(start+plumbline.MaxBatch, len(events))]
 		// Each batch gets its own deadline: a flush after a backlog holds many.
@@ -478,13 +556,35 @@ func (e *execution) flush() bool {
 			e.mu.Lock()
 			e.pending = append(append([]plumbline.Event(nil), events[start:]...), e.pending...)
 			e.mu.Unlock()
+			failed = true
 			break
 		}
 	}
 	for _, c := range chunks {
-		if err := e.l.cfg.Store.AppendOutput(ctx, e.run.ID, c.name, c.offset, c.data); err != nil {
+		ctx, done := storeCtx()
+		err := e.l.cfg.Store.AppendOutput(ctx, e.run.ID, c.name, c.offset, c.data)
+		done()
+		if err != nil {
 			e.l.log.Error("run: record output", "run", e.run.ID, "stream", c.name, "err", err)
+			e.mu.Lock()
+			s := e.out[c.name]
+			s.buf = append(c.data[:len(c.data):len(c.data)], s.buf...)
+			s.offset = c.offset
+			e.mu.Unlock()
+			failed = true
 		}
+	}
+	e.mu.Lock()
+	if failed {
+		e.backoff = min(max(2*e.backoff, retryFirst), retryMax)
+		e.retryAt = time.Now().Add(e.backoff)
+	} else {
+		e.backoff, e.retryAt = 0, time.Time{}
+	}
+	e.mu.Unlock()
+	select {
+	case e.drained <- struct{}{}:
+	default:
 	}
 	return true
 }
@@ -513,12 +613,22 @@ func (e *execution) finish(status plumbline.RunStatus, msg string, exitCode *int
 	}
 }
 
-func joinKeys(keys []plumbline.AssetKey) string {
+// assetKeysEnv returns the variable that gives a program its target asset keys:
+// PLUMBLINE_ASSET_KEYS, the keys separated by spaces, or for a list too long for the
+// environment PLUMBLINE_ASSET_KEYS_FILE, naming a file in dir with a key per line.
+func assetKeysEnv(dir string, keys []plumbline.AssetKey) (string, error) {
 	s := make([]string, len(keys))
 	for i, k := range keys {
 		s[i] = k.String()
 	}
-	return strings.Join(s, " ")
+	if joined := strings.Join(s, " "); len(joined) <= maxAssetKeysEnv {
+		return "PLUMBLINE_ASSET_KEYS=" + joined, nil
+	}
+	path := filepath.Join(dir, "asset_keys.txt")
+	if err := os.WriteFile(path, []byte(strings.Join(s, "\n")+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return "PLUMBLINE_ASSET_KEYS_FILE=" + path, nil
 }
 
 func shorten(b []byte) string {

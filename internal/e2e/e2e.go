@@ -136,7 +136,9 @@ func Start(t testing.TB, args ...string) *Server {
 	listening := make(chan string, 1)
 	s.logs = &logWriter{listening: listening}
 	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", s.DataDir}, args...)...)
-	s.cmd.Env = environ()
+	// Runs' Pipes files go under the test's temporary directory, so that a server killed
+	// with runs in flight leaves nothing behind.
+	s.cmd.Env = append(environ(), "TMPDIR="+t.TempDir())
 	s.cmd.Stdout = s.logs
 	s.cmd.Stderr = s.logs
 	if err := s.cmd.Start(); err != nil {

@@ -46,6 +46,7 @@ type Hub struct {
 	subs   map[*Subscription]struct{}
 	closed bool
 	ready  chan struct{}
+	cutOff int64 // subscribers cut off for falling behind, since the start
 }
 
 // New returns a hub over src; Run starts it.
@@ -123,6 +124,13 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
+}
+
+// CutOff returns how many subscribers were cut off for falling too far behind.
+func (h *Hub) CutOff() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cutOff
 }
 
 // Run follows the log until ctx is done, then ends every subscription.
@@ -240,8 +248,10 @@ func (h *Hub) publishFrom(from int64, batch []plumbline.Event) {
 		case s.live <- b:
 		default:
 			s.behind = true
+			h.cutOff++
 			delete(h.subs, s)
 			close(s.live)
+			h.log.Warn("live: a subscriber fell too far behind and was cut off", "queue", h.cfg.Buffer)
 		}
 	}
 }

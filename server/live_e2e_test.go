@@ -62,6 +62,16 @@ func reportMany(t *testing.T, srv *e2e.Server, key string, n, batch int) {
 	}
 }
 
+// metrics returns the server's /metrics page.
+func metrics(t *testing.T, srv *e2e.Server) string {
+	t.Helper()
+	status, body := do(t, http.MethodGet, srv.URL+"/metrics", "", nil)
+	if status != http.StatusOK {
+		t.Fatalf("metrics: %d %s", status, body)
+	}
+	return body
+}
+
 // expectIDs reads events until it has ids first..last in order, exactly once each.
 func expectIDs(t *testing.T, events <-chan subEvent, first, last int64) {
 	t.Helper()
@@ -196,8 +206,14 @@ func TestASlowSubscriberIsCutOffAndResumes(t *testing.T) {
 		})
 	}()
 	time.Sleep(300 * time.Millisecond)
-	// Enough small commits to fill the sockets' buffers and then the subscriber's queue.
-	reportMany(t, srv, "x", 30000, 100)
+	// Small commits until they have filled the sockets' buffers and then the subscriber's
+	// queue, and the server says it cut a subscriber off.
+	for sent := 0; !strings.Contains(metrics(t, srv), "plumbline_live_subscribers_cut_off_total 1"); sent += 10000 {
+		if sent >= 1_000_000 {
+			t.Fatal("a subscriber that reads nothing was never cut off")
+		}
+		reportMany(t, srv, "x", 10000, 100)
+	}
 	close(stalled)
 	err := <-done
 	after, ok := client.IsResumable(err)

@@ -43,6 +43,10 @@ func newHandler(st *store.Store, runs *launcher.Launcher, hub *live.Hub, log *sl
 		Name: "plumbline_live_subscribers",
 		Help: "Subscriptions following the event log live on this server.",
 	}, func() float64 { return float64(hub.Subscribers()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "plumbline_live_subscribers_cut_off_total",
+		Help: "Subscriptions ended because they fell too far behind (each may resume from its last storage id).",
+	}, func() float64 { return float64(hub.CutOff()) }))
 	m := newHTTPMetrics(reg)
 
 	mux := http.NewServeMux()

@@ -29,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/internal/fastjson"
 )
 
 // The environment variables a launched process reads, as dagster-pipes names them. Each holds
@@ -251,16 +252,9 @@ func contextData(c Context) ([]byte, error) {
 	return data, nil
 }
 
-// marshal is json.Marshal without HTML escaping and without the trailing newline.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+// marshal encodes v as compact JSON without escaping <, > and &, so text keeps the bytes
+// it was written with.
+var marshal = fastjson.MarshalNoEscape
 
 // EncodeParam encodes a bootstrap parameter as dagster-pipes' encode_param does:
 // base64(zlib(json(v))), with standard, padded base64.

@@ -1,11 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/internal/fastjson"
 )
 
 // eventRow is a row of event_log. Empty strings are stored as NULL.
@@ -137,17 +137,9 @@ type partitionRow struct {
 
 func (partitionRow) TableName() string { return "asset_partitions" }
 
-// marshal encodes v as compact JSON without escaping <, > and &, so stored text (metadata
-// values above all) keeps the bytes it was reported with.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+// marshal encodes v as compact JSON without escaping <, > and &, so text keeps the bytes
+// it was written with.
+var marshal = fastjson.MarshalNoEscape
 
 // parseStoredKey parses a key string written by this package (always valid).
 func parseStoredKey(s string) plumbline.AssetKey {

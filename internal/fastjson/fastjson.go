@@ -481,7 +481,7 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 		return append(dst, '}'), true
 	}
 	// float64 and anything else: encoding/json's own formatting.
-	b, err := marshalNoEscape(v)
+	b, err := MarshalNoEscape(v)
 	if err != nil {
 		return dst, false
 	}
@@ -498,7 +498,9 @@ func SortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func marshalNoEscape(v any) ([]byte, error) {
+// MarshalNoEscape is json.Marshal without HTML escaping (<, > and & are kept as written)
+// and without the trailing newline of json.Encoder.
+func MarshalNoEscape(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

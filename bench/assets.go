@@ -82,7 +82,7 @@ func (b *runner) assets(ctx context.Context, db string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	if err := d.open(ctx); err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (b *runner) assets(ctx context.Context, db string) error {
 		return err
 	}
 	if other != nil {
-		defer other.stop()
+		defer other.Stop()
 	}
 	hc := newHTTPClient(1)
 	var resp bytes.Buffer

@@ -51,7 +51,7 @@ func (b *runner) ingest(ctx context.Context, _ string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	pcfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func (b *runner) ingest(ctx context.Context, _ string) error {
 		return err
 	}
 	if other != nil {
-		defer other.stop()
+		defer other.Stop()
 	}
 	hc := newHTTPClient(b.cfg.IngestClients)
 	url := srv.URL + "/graphql"

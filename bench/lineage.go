@@ -60,7 +60,7 @@ func (b *runner) lineage(ctx context.Context, db string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	if err := d.open(ctx); err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (b *runner) lineage(ctx context.Context, db string) error {
 		return err
 	}
 	if other != nil {
-		defer other.stop()
+		defer other.Stop()
 	}
 	root := dagKey(b.cfg.Layers-1, b.cfg.Width/2)
 	hc := newHTTPClient(1)

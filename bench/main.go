@@ -411,7 +411,7 @@ func (b *runner) perfRecord(srv *server, name string, fn side) side {
 	}
 	return func(ctx context.Context) (float64, error) {
 		out := filepath.Join(b.cfg.OutDir, "perf-"+name+".data")
-		cmd := exec.Command("perf", "record", "-g", "-F", "499", "-o", out, "-p", fmt.Sprint(srv.pid()))
+		cmd := exec.Command("perf", "record", "-g", "-F", "499", "-o", out, "-p", fmt.Sprint(srv.PID()))
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if err := cmd.Start(); err != nil {
 			progress("perf: %v", err)

@@ -99,7 +99,7 @@ func (b *runner) rest(ctx context.Context, db string) error {
 		if srv, err = b.serve(ctx, "rest-postgres", "", dbURL); err != nil {
 			return err
 		}
-		defer srv.stop()
+		defer srv.Stop()
 		cfg, err := pgxpool.ParseConfig(dbURL)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (b *runner) rest(ctx context.Context, db string) error {
 		if srv, err = b.serve(ctx, "rest-sqlite", "", ""); err != nil {
 			return err
 		}
-		defer srv.stop()
+		defer srv.Stop()
 		dir := filepath.Join(b.tmp, "rest-sqlite-baseline")
 		// The store's own migrations make the table, so its shape is event_log's exactly.
 		st, err := store.Open(ctx, store.Config{DataDir: dir})
@@ -196,7 +196,7 @@ func (b *runner) rest(ctx context.Context, db string) error {
 		return err
 	}
 	if other != nil {
-		defer other.stop()
+		defer other.Stop()
 	}
 	b.compare(ctx, comparison{
 		Name: fmt.Sprintf("2 rest single-event, %d clients (Go)", b.cfg.RESTClients), DB: db,
@@ -221,7 +221,7 @@ func (b *runner) restWrk(ctx context.Context, _ string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return err
@@ -308,7 +308,7 @@ end
 		return err
 	}
 	if other != nil {
-		defer other.stop()
+		defer other.Stop()
 	}
 	var wrk func(ctx context.Context, srv *server) (float64, error)
 	secs := max(1, int(b.cfg.Duration.Round(time.Second)/time.Second))

@@ -1,130 +1,33 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	_ "github.com/glebarez/sqlite" // registers the "sqlite" database/sql driver the store uses
 	"github.com/jackc/pgx/v5"
+	"github.com/plumbline/plumbline/bench/internal/binserver"
 )
 
 // server is a running `plumbline serve`.
-type server struct {
-	URL     string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
-	logPath string
-}
+type server = binserver.Server
 
-var listeningLine = regexp.MustCompile(`\bmsg=listening url=(\S+)`)
-
-// startServer starts `bin serve --addr 127.0.0.1:0 --data-dir dataDir [--database-url
-// dbURL]`, with none of the caller's PLUMBLINE_* variables, and returns once /healthz
-// answers. Its log goes to logPath.
+// startServer starts `bin serve` on dataDir (and dbURL, if set) with its log in logPath,
+// which it empties first.
 func startServer(ctx context.Context, bin, dataDir, dbURL, logPath string) (*server, error) {
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}
-	if dbURL != "" {
-		args = append(args, "--database-url", dbURL)
-	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
+	if err := os.Remove(logPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	s := &server{cmd: exec.Command(bin, args...), done: make(chan struct{}), logPath: logPath}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PLUMBLINE_") {
-			s.cmd.Env = append(s.cmd.Env, kv)
-		}
-	}
-	pr, pw := io.Pipe()
-	s.cmd.Stdout = logFile
-	s.cmd.Stderr = io.MultiWriter(logFile, pw)
-	if err := s.cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		pw.Close()
-		logFile.Close()
-		close(s.done)
-	}()
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := listeningLine.FindStringSubmatch(sc.Text()); m != nil {
-				listening <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	select {
-	case s.URL = <-listening:
-	case <-s.done:
-		return nil, fmt.Errorf("plumbline serve exited before listening (%v); log: %s", s.waitErr, logPath)
-	case <-time.After(2 * time.Minute):
-		s.stop()
-		return nil, fmt.Errorf("plumbline serve did not listen within 2 minutes; log: %s", logPath)
-	case <-ctx.Done():
-		s.stop()
-		return nil, ctx.Err()
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.URL + "/healthz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("plumbline serve at %s not healthy within 30s; log: %s", s.URL, logPath)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// pid returns the server's process id.
-func (s *server) pid() int { return s.cmd.Process.Pid }
-
-// stop sends SIGTERM and waits for the server to exit, killing it after 20 seconds.
-func (s *server) stop() error {
-	select {
-	case <-s.done:
-		return s.waitErr
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-		return s.waitErr
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		return errors.New("plumbline serve still running 20s after SIGTERM; killed")
-	}
+	return binserver.Start(ctx, bin, dataDir, dbURL, logPath)
 }
 
 // schemas creates PostgreSQL schemas of the run's own and drops them at the end.

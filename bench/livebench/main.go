@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/plumbline/plumbline/bench/internal/binserver"
 )
 
 type config struct {
@@ -279,7 +280,7 @@ func (b *bench) startReplica(ctx context.Context, name, bin string) (replica, er
 		if err != nil {
 			return nil, err
 		}
-		if err := waitHealthy(ctx, p.url()); err != nil {
+		if err := binserver.WaitHealthy(ctx, p.url()); err != nil {
 			p.stop()
 			return nil, err
 		}
@@ -289,11 +290,11 @@ func (b *bench) startReplica(ctx context.Context, name, bin string) (replica, er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	s, err := startBinary(ctx, bin, dir, b.dbURL, filepath.Join(b.cfg.OutDir, "logs", "livebench-replica-"+name+".log"))
+	s, err := binserver.Start(ctx, bin, dir, b.dbURL, filepath.Join(b.cfg.OutDir, "logs", "livebench-replica-"+name+".log"))
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return binary{s}, nil
 }
 
 // Sides. The baselines are measured at every rate; the candidate scenarios are "all"

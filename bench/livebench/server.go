@@ -1,25 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"regexp"
 	"runtime/pprof"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/plumbline/plumbline/bench/internal/binserver"
 	"github.com/plumbline/plumbline/graph"
 	"github.com/plumbline/plumbline/live"
 	"github.com/plumbline/plumbline/rest"
@@ -34,110 +27,11 @@ type replica interface {
 }
 
 // binary is a running `plumbline serve`.
-type binary struct {
-	URL     string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	waitErr error
-}
+type binary struct{ *binserver.Server }
 
-var listeningLine = regexp.MustCompile(`\bmsg=listening url=(\S+)`)
-
-// startBinary starts `bin serve --addr 127.0.0.1:0 --data-dir dataDir --database-url
-// dbURL`, with none of the caller's PLUMBLINE_* variables, and returns once /healthz
-// answers. Its log is appended to logPath.
-func startBinary(ctx context.Context, bin, dataDir, dbURL, logPath string) (*binary, error) {
-	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	s := &binary{cmd: exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--database-url", dbURL), done: make(chan struct{})}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PLUMBLINE_") {
-			s.cmd.Env = append(s.cmd.Env, kv)
-		}
-	}
-	pr, pw := io.Pipe()
-	s.cmd.Stdout = logFile
-	s.cmd.Stderr = io.MultiWriter(logFile, pw)
-	if err := s.cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		pw.Close()
-		logFile.Close()
-		close(s.done)
-	}()
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := listeningLine.FindStringSubmatch(sc.Text()); m != nil {
-				listening <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	select {
-	case s.URL = <-listening:
-	case <-s.done:
-		return nil, fmt.Errorf("plumbline serve exited before listening (%v); log: %s", s.waitErr, logPath)
-	case <-time.After(2 * time.Minute):
-		s.stop()
-		return nil, fmt.Errorf("plumbline serve did not listen within 2 minutes; log: %s", logPath)
-	case <-ctx.Done():
-		s.stop()
-		return nil, ctx.Err()
-	}
-	if err := waitHealthy(ctx, s.URL); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("%w; log: %s", err, logPath)
-	}
-	return s, nil
-}
-
-func waitHealthy(ctx context.Context, base string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for ctx.Err() == nil {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the server at %s is not healthy within 30s", base)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return ctx.Err()
-}
-
-func (s *binary) url() string { return s.URL }
-func (s *binary) pid() int    { return s.cmd.Process.Pid }
-
-// stop sends SIGTERM and waits for the server to exit, killing it after 20 seconds.
-func (s *binary) stop() error {
-	select {
-	case <-s.done:
-		return s.waitErr
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-		return s.waitErr
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		return errors.New("plumbline serve still running 20s after SIGTERM; killed")
-	}
-}
+func (s binary) url() string { return s.URL }
+func (s binary) pid() int    { return s.PID() }
+func (s binary) stop() error { return s.Stop() }
 
 // inProcess is a bench-only copy of the live-subscription wiring of `plumbline serve`
 // (server/serve.go and server/routes.go: store.Open, live.New with OnCommit(hub.Offer) and

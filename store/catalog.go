@@ -36,7 +36,7 @@ func (s *Store) AssetsByKey(ctx context.Context, keys []plumbline.AssetKey) ([]*
 	} else {
 		q = "SELECT " + assetSelect + " FROM assets WHERE " + a.in("key", strs)
 	}
-	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	rows, err := s.query(ctx, q, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read assets: %w", err)
 	}
@@ -58,7 +58,7 @@ func (s *Store) ListAssets(ctx context.Context, after string, limit int) ([]*plu
 		q += " WHERE key > " + a.add(after)
 	}
 	q += " ORDER BY key LIMIT " + a.add(limit)
-	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	rows, err := s.query(ctx, q, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list assets: %w", err)
 	}
@@ -103,7 +103,7 @@ func (s *Store) Checks(ctx context.Context, keys []plumbline.AssetKey) (map[stri
 	}
 	a := &sqlArgs{s: s}
 	q := "SELECT " + checkSelect + " FROM asset_checks WHERE " + a.in("asset_key", keyStrings(keys)) + " ORDER BY asset_key, name"
-	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	rows, err := s.query(ctx, q, a.args...)
 	if err == nil {
 		err = s.scanChecks(rows, func(key string, c plumbline.CheckState) { out[key] = append(out[key], c) })
 	}
@@ -139,7 +139,7 @@ func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, 
 	a := &sqlArgs{s: s}
 	q := "SELECT asset_key, last_materialization_id, last_observation_id FROM asset_partitions WHERE " +
 		a.in("asset_key", keyStrings(keys)) + " AND partition = " + a.add(partition)
-	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	rows, err := s.query(ctx, q, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read partitions: %w", err)
 	}
@@ -206,7 +206,7 @@ func (s *Store) adjacent(ctx context.Context, keys []string, dir plumbline.Linea
 	}
 	a := &sqlArgs{s: s}
 	q := "SELECT DISTINCT " + from + ", " + to + " FROM asset_edges WHERE " + a.in(from, keys)
-	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	rows, err := s.query(ctx, q, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read dependencies: %w", err)
 	}
@@ -320,8 +320,7 @@ func (s *Store) loadGraph(ctx context.Context) (*plumbline.AssetGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := s.sqlDB()
-	rows, err := db.QueryContext(ctx, "SELECT key, location, group_name, owners, kinds, tags, spec IS NOT NULL FROM assets")
+	rows, err := s.query(ctx, "SELECT key, location, group_name, owners, kinds, tags, spec IS NOT NULL FROM assets")
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
@@ -359,7 +358,7 @@ func (s *Store) loadGraph(ctx context.Context) (*plumbline.AssetGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	rows, err = db.QueryContext(ctx, "SELECT DISTINCT upstream, downstream FROM asset_edges")
+	rows, err = s.query(ctx, "SELECT DISTINCT upstream, downstream FROM asset_edges")
 	if err != nil {
 		return nil, fmt.Errorf("load dependencies: %w", err)
 	}

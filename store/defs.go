@@ -65,7 +65,7 @@ func (s *Store) ApplyDefinitions(ctx context.Context, location string, defs *plu
 		}
 		if len(keys) > 0 {
 			a := &sqlArgs{s: s}
-			rows, err := rawQuery(tx, "SELECT key, spec, location FROM assets WHERE "+a.in("key", keys), a.args...)
+			rows, err := s.rawQuery(tx, "SELECT key, spec, location FROM assets WHERE "+a.in("key", keys), a.args...)
 			if err != nil {
 				return nil, err
 			}

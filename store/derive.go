@@ -317,6 +317,7 @@ func (s *Store) unknownKeys(ctx context.Context, q queryer, keys []string) ([]st
 	}
 	var found []string
 	cond, arg := s.inParam("key", ask, 1)
+	s.reads.Add(1)
 	rows, err := q.QueryContext(ctx, "SELECT key FROM assets WHERE "+cond, arg)
 	if err != nil {
 		return nil, err

@@ -148,7 +148,7 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]plumbline.Event,
 	}
 	a := &sqlArgs{s: s}
 	q := "SELECT " + eventSelect + " FROM event_log WHERE " + a.in("id", ids)
-	rows, err := s.sqlDB().QueryContext(ctx, q, a.args...)
+	rows, err := s.query(ctx, q, a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events by id: %w", err)
 	}

@@ -71,7 +71,7 @@ func (s *Store) scanEvents(rows *sql.Rows, each func(plumbline.Event)) error {
 
 // queryEvents runs a query of events and returns them in the order of its rows.
 func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]plumbline.Event, error) {
-	rows, err := s.sqlDB().QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

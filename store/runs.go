@@ -149,7 +149,7 @@ func (s *Store) launchSpec(tx *gorm.DB, keys []string) (plumbline.LaunchSpec, er
 	var rows []assetRow
 	if len(keys) > 0 {
 		a := &sqlArgs{s: s}
-		rs, err := rawQuery(tx, "SELECT key, spec FROM assets WHERE "+a.in("key", keys), a.args...)
+		rs, err := s.rawQuery(tx, "SELECT key, spec FROM assets WHERE "+a.in("key", keys), a.args...)
 		if err != nil {
 			return plumbline.LaunchSpec{}, err
 		}
@@ -226,7 +226,7 @@ func (s *Store) RunsByID(ctx context.Context, ids []string) ([]*plumbline.Run, e
 	if len(ids) > 0 {
 		db := s.db.WithContext(ctx)
 		a := &sqlArgs{s: s}
-		rows, err := rawQuery(db, "SELECT * FROM runs WHERE "+a.in("id", ids), a.args...)
+		rows, err := s.rawQuery(db, "SELECT * FROM runs WHERE "+a.in("id", ids), a.args...)
 		if err != nil {
 			return nil, fmt.Errorf("read runs: %w", err)
 		}

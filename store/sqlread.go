@@ -63,11 +63,22 @@ func (s *Store) inParam(col string, values any, n int) (string, any) {
 	return col + " IN (SELECT value FROM json_each(?))", string(append(b, ']'))
 }
 
-// rawQuery runs a query written with the dialect's placeholders on db's connection (the
-// transaction, inside a write function).
-func rawQuery(db *gorm.DB, q string, args ...any) (*sql.Rows, error) {
+// query runs a read query written with the dialect's placeholders.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s.reads.Add(1)
+	return s.sqlDB().QueryContext(ctx, q, args...)
+}
+
+// rawQuery runs a read query written with the dialect's placeholders on db's connection
+// (the transaction, inside a write function).
+func (s *Store) rawQuery(db *gorm.DB, q string, args ...any) (*sql.Rows, error) {
+	s.reads.Add(1)
 	return db.Statement.ConnPool.QueryContext(db.Statement.Context, q, args...)
 }
+
+// Reads returns how many read queries the store has sent to the database since it was
+// opened: a measure of how well reads are batched.
+func (s *Store) Reads() int64 { return s.reads.Load() }
 
 // rawExec runs a statement written with the dialect's placeholders on db's connection.
 func rawExec(db *gorm.DB, q string, args ...any) error {

@@ -81,6 +81,7 @@ type Store struct {
 	url      string       // the PostgreSQL URL, for LISTEN connections
 	channel  string       // the NOTIFY channel of this database (and schema)
 	onCommit atomic.Value // func([]plumbline.Event): called after each commit that appended events
+	reads    atomic.Int64 // read queries sent to the database (Reads)
 }
 
 var (
@@ -151,6 +152,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		known:    map[string]struct{}{},
+	}
+	// Reads through GORM are counted by its callbacks, the others by query and rawQuery.
+	countRead := func(*gorm.DB) { s.reads.Add(1) }
+	for _, err := range []error{
+		db.Callback().Query().After("gorm:query").Register("plumbline:count_read", countRead),
+		db.Callback().Row().After("gorm:row").Register("plumbline:count_read", countRead),
+	} {
+		if err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	if pg {
 		var schema *string

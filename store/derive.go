@@ -317,8 +317,9 @@ func (s *Store) unknownKeys(ctx context.Context, q queryer, keys []string) ([]st
 	}
 	var found []string
 	cond, arg := s.inParam("key", ask, 1)
-	s.reads.Add(1)
-	rows, err := q.QueryContext(ctx, "SELECT key FROM assets WHERE "+cond, arg)
+	stmt := "SELECT key FROM assets WHERE " + cond
+	s.read(stmt, []any{arg})
+	rows, err := q.QueryContext(ctx, stmt, arg)
 	if err != nil {
 		return nil, err
 	}

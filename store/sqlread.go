@@ -65,20 +65,39 @@ func (s *Store) inParam(col string, values any, n int) (string, any) {
 
 // query runs a read query written with the dialect's placeholders.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	s.reads.Add(1)
+	s.read(q, args)
 	return s.sqlDB().QueryContext(ctx, q, args...)
 }
 
 // rawQuery runs a read query written with the dialect's placeholders on db's connection
 // (the transaction, inside a write function).
 func (s *Store) rawQuery(db *gorm.DB, q string, args ...any) (*sql.Rows, error) {
-	s.reads.Add(1)
+	s.read(q, args)
 	return db.Statement.ConnPool.QueryContext(db.Statement.Context, q, args...)
+}
+
+// read counts a read query, and traces it.
+func (s *Store) read(q string, args []any) {
+	s.reads.Add(1)
+	if fn := s.trace.Load(); fn != nil {
+		(*fn)(q, args)
+	}
 }
 
 // Reads returns how many read queries the store has sent to the database since it was
 // opened: a measure of how well reads are batched.
 func (s *Store) Reads() int64 { return s.reads.Load() }
+
+// TraceReads calls fn with every read query the store sends from now on, and its
+// arguments, until it is called again (with nil to stop). For diagnostics: fn runs on
+// the querying goroutine, and must be quick and safe for concurrent use.
+func (s *Store) TraceReads(fn func(query string, args []any)) {
+	if fn == nil {
+		s.trace.Store(nil)
+		return
+	}
+	s.trace.Store(&fn)
+}
 
 // rawExec runs a statement written with the dialect's placeholders on db's connection.
 func rawExec(db *gorm.DB, q string, args ...any) error {

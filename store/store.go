@@ -77,11 +77,12 @@ type Store struct {
 
 	specs specCache // decoded specs, by their text
 
-	schema   string       // the PostgreSQL schema the tables are in
-	url      string       // the PostgreSQL URL, for LISTEN connections
-	channel  string       // the NOTIFY channel of this database (and schema)
-	onCommit atomic.Value // func([]plumbline.Event): called after each commit that appended events
-	reads    atomic.Int64 // read queries sent to the database (Reads)
+	schema   string                                         // the PostgreSQL schema the tables are in
+	url      string                                         // the PostgreSQL URL, for LISTEN connections
+	channel  string                                         // the NOTIFY channel of this database (and schema)
+	onCommit atomic.Value                                   // func([]plumbline.Event): called after each commit that appended events
+	reads    atomic.Int64                                   // read queries sent to the database (Reads)
+	trace    atomic.Pointer[func(query string, args []any)] // TraceReads
 }
 
 var (
@@ -154,7 +155,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		known:    map[string]struct{}{},
 	}
 	// Reads through GORM are counted by its callbacks, the others by query and rawQuery.
-	countRead := func(*gorm.DB) { s.reads.Add(1) }
+	countRead := func(db *gorm.DB) { s.read(db.Statement.SQL.String(), db.Statement.Vars) }
 	for _, err := range []error{
 		db.Callback().Query().After("gorm:query").Register("plumbline:count_read", countRead),
 		db.Callback().Row().After("gorm:row").Register("plumbline:count_read", countRead),

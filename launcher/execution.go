@@ -52,13 +52,14 @@ type execution struct {
 	stop      chan struct{} // closed to stop the process
 	stopCause string        // "cancel", "interrupt" or "timeout"
 
-	mu      sync.Mutex
-	pending []plumbline.Event
-	out     map[string]*stream
-	arrived chan struct{} // an event arrived when none was pending
-	drained chan struct{} // a flush wrote something: room for more
-	retryAt time.Time     // after a failed flush, the next is not tried before
-	backoff time.Duration // the wait after the last failed flush
+	mu       sync.Mutex
+	pending  []plumbline.Event
+	inFlight int // events a flush has taken from pending and not yet written or put back
+	out      map[string]*stream
+	arrived  chan struct{} // an event arrived when none was pending
+	drained  chan struct{} // a flush wrote something: room for more
+	retryAt  time.Time     // after a failed flush, the next is not tried before
+	backoff  time.Duration // the wait after the last failed flush
 }
 
 // item is one line from the program: a Pipes message, or a line that claimed to be one
@@ -394,7 +395,7 @@ func (e *execution) record(ev plumbline.Event) {
 		return
 	}
 	e.mu.Lock()
-	for len(e.pending) >= maxPending && e.wait() {
+	for len(e.pending)+e.inFlight >= maxPending && e.wait() {
 	}
 	e.pending = append(e.pending, ev)
 	first := len(e.pending) == 1
@@ -526,6 +527,7 @@ func (e *execution) flush() bool {
 	}
 	events := e.pending
 	e.pending = nil
+	e.inFlight = len(events)
 	type chunk struct {
 		name   string
 		offset int64
@@ -555,6 +557,7 @@ func (e *execution) flush() bool {
 			e.l.log.Error("run: record events", "run", e.run.ID, "err", err)
 			e.mu.Lock()
 			e.pending = append(append([]plumbline.Event(nil), events[start:]...), e.pending...)
+			e.inFlight = 0
 			e.mu.Unlock()
 			failed = true
 			break
@@ -575,6 +578,7 @@ func (e *execution) flush() bool {
 		}
 	}
 	e.mu.Lock()
+	e.inFlight = 0
 	if failed {
 		e.backoff = min(max(2*e.backoff, retryFirst), retryMax)
 		e.retryAt = time.Now().Add(e.backoff)

@@ -163,7 +163,11 @@ func (s *Store) PartitionStates(ctx context.Context, keys []plumbline.AssetKey, 
 // CheckEvaluations returns a check's evaluations, newest first. See plumbline.Catalog.
 func (s *Store) CheckEvaluations(ctx context.Context, key plumbline.AssetKey, name string, before int64, limit int) ([]plumbline.Event, error) {
 	a := &sqlArgs{s: s}
-	q := "SELECT " + eventSelect + " FROM event_log WHERE asset_key = " + a.add(key.String()) + " AND check_name = " + a.add(name) +
+	index := ""
+	if !s.postgres {
+		index = " INDEXED BY event_log_asset_check" // see indexFor
+	}
+	q := "SELECT " + eventSelect + " FROM event_log" + index + " WHERE asset_key = " + a.add(key.String()) + " AND check_name = " + a.add(name) +
 		" AND type = " + a.add(string(plumbline.AssetCheckEvaluation))
 	if before > 0 {
 		q += " AND id < " + a.add(before)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -64,20 +65,7 @@ func (s *Store) Events(ctx context.Context, f plumbline.EventFilter, after int64
 		return nil, nil
 	}
 	a := &sqlArgs{s: s}
-	var q string
-	if n := len(f.AssetKeys); n > 1 && n <= maxUnionKeys {
-		// One ordered, limited sub-query per key, merged: each reads only its first rows.
-		parts := make([]string, n)
-		for i, k := range f.AssetKeys {
-			parts[i] = "SELECT * FROM (SELECT " + eventSelect + " FROM event_log WHERE asset_key = " + a.add(k.String()) +
-				" AND " + eventConditions(a, f, after) + " ORDER BY id LIMIT " + a.add(limit) + ") AS k" + strconv.Itoa(i)
-		}
-		q = "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u ORDER BY id LIMIT " + a.add(limit)
-	} else {
-		q = "SELECT " + eventSelect + " FROM event_log WHERE " + eventConditions(a, f, after) + keyCondition(a, f) +
-			" ORDER BY id LIMIT " + a.add(limit)
-	}
-	evs, err := s.queryEvents(ctx, q, a.args...)
+	evs, err := s.queryEvents(ctx, s.eventQuery(a, f, after, 0, limit), a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
@@ -90,16 +78,75 @@ func (s *Store) EventsBefore(ctx context.Context, f plumbline.EventFilter, befor
 		return nil, nil
 	}
 	a := &sqlArgs{s: s}
-	q := "SELECT " + eventSelect + " FROM event_log WHERE " + eventConditions(a, f, 0)
-	if before > 0 {
-		q += " AND id < " + a.add(before)
+	if before <= 0 {
+		before = math.MaxInt64
 	}
-	q += keyCondition(a, f) + " ORDER BY id DESC LIMIT " + a.add(limit)
-	evs, err := s.queryEvents(ctx, q, a.args...)
+	evs, err := s.queryEvents(ctx, s.eventQuery(a, f, 0, before, limit), a.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	return evs, nil
+}
+
+// eventQuery returns the query of up to limit events matching f: ascending after after, or
+// with before > 0, descending before before. A filter of several asset keys, or of several
+// types and nothing more selective, reads one ordered, limited sub-query per key or type,
+// merged: each reads only its first rows of its index, where one query with a list would
+// read every matching row to sort them.
+func (s *Store) eventQuery(a *sqlArgs, f plumbline.EventFilter, after, before int64, limit int) string {
+	order := " ORDER BY id"
+	if before > 0 {
+		order += " DESC"
+	}
+	single := func(f plumbline.EventFilter) string {
+		q := "SELECT " + eventSelect + " FROM event_log" + s.indexFor(f, len(f.AssetKeys) == 1) + " WHERE " + eventConditions(a, f, after)
+		if before > 0 {
+			q += " AND id < " + a.add(before)
+		}
+		return q + keyCondition(a, f) + order + " LIMIT " + a.add(limit)
+	}
+	var parts []plumbline.EventFilter
+	switch {
+	case len(f.AssetKeys) > 1 && len(f.AssetKeys) <= maxUnionKeys:
+		for _, k := range f.AssetKeys {
+			part := f
+			part.AssetKeys = []plumbline.AssetKey{k}
+			parts = append(parts, part)
+		}
+	case len(f.Types) > 1 && len(f.AssetKeys) == 0 && f.RunID == "":
+		for _, t := range f.Types {
+			part := f
+			part.Types = []plumbline.EventType{t}
+			parts = append(parts, part)
+		}
+	default:
+		return single(f)
+	}
+	subs := make([]string, len(parts))
+	for i, part := range parts {
+		subs[i] = "SELECT * FROM (" + single(part) + ") AS p" + strconv.Itoa(i)
+	}
+	return "SELECT * FROM (" + strings.Join(subs, " UNION ALL ") + ") AS u" + order + " LIMIT " + a.add(limit)
+}
+
+// indexFor returns, on SQLite, the INDEXED BY clause of the index that serves an event
+// query best: the query names one asset key (oneKey), or one run. SQLite keeps no
+// statistics unless told to, and without them it may walk (type, id) through every event
+// of a type where (asset_key, id) or (run_id, id) would read only the page. PostgreSQL's
+// planner has statistics: "" there.
+func (s *Store) indexFor(f plumbline.EventFilter, oneKey bool) string {
+	if s.postgres {
+		return ""
+	}
+	switch {
+	case oneKey && f.Partition != "":
+		return " INDEXED BY event_log_asset_partition"
+	case oneKey:
+		return " INDEXED BY event_log_asset"
+	case f.RunID != "":
+		return " INDEXED BY event_log_run"
+	}
+	return ""
 }
 
 // keyCondition returns the condition on asset keys of a filter, with its leading AND.

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/plumbline/plumbline/bench/internal/benchutil"
 )
 
 type config struct {
@@ -233,7 +234,7 @@ func run(ctx context.Context) error {
 func (b *runner) report(started time.Time, failed []string) error {
 	var out strings.Builder
 	fmt.Fprintf(&out, "Plumbline benchmarks — %s (%s)\n", started.Format("2006-01-02 15:04:05 MST"), time.Since(started).Round(time.Second))
-	fmt.Fprintf(&out, "%s, %s, %d CPUs; load average at the end: %s\n", gitRevision(), runtime.Version(), runtime.NumCPU(), loadAverage())
+	fmt.Fprintf(&out, "%s, %s, %d CPUs; load average at the end: %s\n", benchutil.GitRevision(), runtime.Version(), runtime.NumCPU(), benchutil.LoadAverage())
 	fmt.Fprintf(&out, "rounds %d (baseline and candidate interleaved, order alternating), %v per side and round (queries: %v, ≥ %d runs); medians of rounds\n",
 		b.cfg.Rounds, b.cfg.Duration, b.cfg.QueryDuration, b.cfg.MinIters)
 	if b.cfg.Quick {
@@ -315,36 +316,10 @@ func rounds(r *result, v []float64) string {
 		if r.Latency {
 			s[i] = fmt.Sprintf("%.1f", x*1000)
 		} else {
-			s[i] = thousands(x)
+			s[i] = benchutil.Thousands(x)
 		}
 	}
 	return strings.Join(s, " ")
-}
-
-func gitRevision() string {
-	rev, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "git revision unknown"
-	}
-	s := "commit " + strings.TrimSpace(string(rev))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		s += " + uncommitted changes"
-	}
-	return s
-}
-
-func loadAverage() string {
-	f, err := os.Open("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, 64))
-	fields := strings.Fields(string(b))
-	if len(fields) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fields[:3], " ")
 }
 
 // note adds a line under the table.

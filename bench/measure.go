@@ -7,10 +7,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/plumbline/plumbline/bench/internal/benchutil"
 )
 
 // A side is one half of a comparison: it measures once, for one round, and returns the
@@ -74,7 +75,7 @@ func (b *runner) compare(ctx context.Context, c comparison, base, cand side) *re
 		progress("%s round %d/%d: baseline %s, candidate %s", tag, round+1, b.cfg.Rounds,
 			c.format(r.Base[round]), c.format(r.Cand[round]))
 	}
-	r.BaseMed, r.CandMed = median(r.Base), median(r.Cand)
+	r.BaseMed, r.CandMed = benchutil.Median(r.Base), benchutil.Median(r.Cand)
 	r.Ratio = r.CandMed / r.BaseMed
 	if c.Target == 0 { // A/B: no target
 		r.Pass = true
@@ -96,7 +97,7 @@ func (c comparison) format(v float64) string {
 	if c.Latency {
 		return fmt.Sprintf("%.2f ms", v*1000)
 	}
-	return thousands(v) + " " + c.Unit
+	return benchutil.Thousands(v) + " " + c.Unit
 }
 
 func (c comparison) target() string {
@@ -107,32 +108,6 @@ func (c comparison) target() string {
 		return fmt.Sprintf("≤ %g×", c.Target)
 	}
 	return fmt.Sprintf("≥ %g", c.Target)
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// thousands formats a rate with thousands separators and no decimals.
-func thousands(v float64) string {
-	n := int64(v + 0.5)
-	s := fmt.Sprint(n)
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }
 
 // throughput runs op on workers goroutines until d has passed, and returns the units op
@@ -222,7 +197,7 @@ func latency(ctx context.Context, d time.Duration, minIters int, op func(ctx con
 		}
 		times = append(times, time.Since(t).Seconds())
 	}
-	return median(times), nil
+	return benchutil.Median(times), nil
 }
 
 // newHTTPClient returns a client keeping up to conns connections alive to one server.

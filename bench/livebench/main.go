@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/plumbline/plumbline/bench/internal/benchutil"
 	"github.com/plumbline/plumbline/bench/internal/binserver"
 )
 
@@ -359,7 +360,7 @@ func (b *bench) runAll(ctx context.Context) error {
 		}
 		sides := append([]string{sideA, sideB}, scns...)
 		progress("=== %s events/s: %s per side, %d writer connections, %d rounds of %s (order rotating)",
-			thousands(rate), seconds(b.duration(rate)), b.writers(rate), b.cfg.Rounds, strings.Join(sides, ", "))
+			benchutil.Thousands(rate), seconds(b.duration(rate)), b.writers(rate), b.cfg.Rounds, strings.Join(sides, ", "))
 		for round := range b.cfg.Rounds {
 			for j := range sides {
 				if err := ctx.Err(); err != nil {
@@ -371,7 +372,7 @@ func (b *bench) runAll(ctx context.Context) error {
 					if ctx.Err() != nil {
 						return ctx.Err()
 					}
-					return fmt.Errorf("%s at %s/s, round %d: %w", sideLabel(side), thousands(rate), round+1, err)
+					return fmt.Errorf("%s at %s/s, round %d: %w", sideLabel(side), benchutil.Thousands(rate), round+1, err)
 				}
 				if len(res.Problems) > 0 {
 					b.failures++
@@ -410,7 +411,7 @@ func (b *bench) progressSide(side string, rate float64, round int, r sideResult)
 	}
 	progress("  r%d %-32s commit→delivery p50 %s p90 %s p99 %s max %s ms; send→delivery p99 %s ms; %s deliveries/s; writes %s/s of %s (ack p50 %s p99 %s ms, lag %s ms%s); %s",
 		round+1, sideLabelN(side, r.Receivers), ms(r.Commit.P50), ms(r.Commit.P90), ms(r.Commit.P99), ms(r.Commit.Max), ms(r.Send.P99),
-		thousands(r.Delivered), thousands(r.Written), thousands(r.Offered), ms(r.Ack.P50), ms(r.Ack.P99), ms(r.Lag), notSent, status)
+		benchutil.Thousands(r.Delivered), benchutil.Thousands(r.Written), benchutil.Thousands(r.Offered), ms(r.Ack.P50), ms(r.Ack.P99), ms(r.Lag), notSent, status)
 }
 
 func sideLabel(side string) string {
@@ -832,7 +833,7 @@ func (b *bench) startProfile(scn string, rate float64, round int, replicas ...re
 func (b *bench) report(started time.Time, runErr error) error {
 	var out strings.Builder
 	fmt.Fprintf(&out, "Plumbline live subscriptions benchmark (bench/livebench) — %s (%s)\n", started.Format("2006-01-02 15:04:05 MST"), time.Since(started).Round(time.Second))
-	fmt.Fprintf(&out, "%s, %s, %d CPUs; load average at the end: %s\n", gitRevision(), runtime.Version(), runtime.NumCPU(), loadAverage())
+	fmt.Fprintf(&out, "%s, %s, %d CPUs; load average at the end: %s\n", benchutil.GitRevision(), runtime.Version(), runtime.NumCPU(), benchutil.LoadAverage())
 	server := "bin: " + b.cfg.Bin
 	if b.cfg.InProcess {
 		server = "IN-PROCESS copy of the server's live wiring (a profiling run, not comparable with the binary)"
@@ -840,7 +841,7 @@ func (b *bench) report(started time.Time, runErr error) error {
 	fmt.Fprintf(&out, "%s on PostgreSQL; %d WebSocket subscribers (graphql-transport-ws); single-event REST writes, paced (open loop); %d rounds, sides in rotating order; medians of the rounds' percentiles\n",
 		server, b.cfg.Subscribers, b.cfg.Rounds)
 	fmt.Fprintf(&out, "timed writing per side: %s at %s/s, %s at other rates, after %s untimed warm-up\n",
-		seconds(b.cfg.Duration), thousands(b.cfg.Headline), seconds(b.cfg.OtherDuration), seconds(b.cfg.Warmup))
+		seconds(b.cfg.Duration), benchutil.Thousands(b.cfg.Headline), seconds(b.cfg.OtherDuration), seconds(b.cfg.Warmup))
 	if b.cfg.Quick {
 		out.WriteString("QUICK MODE: short sides and 2 rounds — a smoke test, not a measurement\n")
 	}
@@ -877,14 +878,14 @@ func (b *bench) report(started time.Time, runErr error) error {
 			if ls := b.naive[rate]; len(ls) > 0 {
 				nb = strconv.Itoa(ls[0])
 			}
-			written := thousands(c.written)
+			written := benchutil.Thousands(c.written)
 			reached := c.written >= 0.95*rate
 			if !reached {
 				written += " (short)"
 			}
 			fmt.Fprintf(tw, "%s\t%s/s\t%d\t%s\t%s / %s\t%s / %s\t%s\t%s / %s (%s conns)\t%s\t%s\t%s\n",
-				sideLabel(scn), thousands(rate), b.cfg.Subscribers, written, ms(c.p50), ms(c.p99), ms(a.p50), ms(a.p99), ratio(a),
-				ms(bb.p50), ms(bb.p99), nb, ratio(bb), thousands(c.delivered), complete)
+				sideLabel(scn), benchutil.Thousands(rate), b.cfg.Subscribers, written, ms(c.p50), ms(c.p99), ms(a.p50), ms(a.p99), ratio(a),
+				ms(bb.p50), ms(bb.p99), nb, ratio(bb), benchutil.Thousands(c.delivered), complete)
 			if scn == scnAll && rate == b.cfg.Headline && a.p99 > 0 {
 				tgt = &target{ratioA: float64(c.p99) / float64(a.p99), ok: c.complete == c.rounds, rate: reached}
 				if bb.p99 > 0 {
@@ -894,8 +895,8 @@ func (b *bench) report(started time.Time, runErr error) error {
 			if base, isAB := strings.CutSuffix(scn, abSuffix); isAB {
 				if o := summarize(b.results[rateID(rate)+"/"+base]); o.rounds > 0 && o.p99 > 0 && o.delivered > 0 {
 					line := fmt.Sprintf("%s at %s/s: p50 %s → %s ms, p99 %s → %s ms (%.2f×), writes/s %s → %s, delivered/s %s → %s (%.2f×)",
-						sideLabel(base), thousands(rate), ms(o.p50), ms(c.p50), ms(o.p99), ms(c.p99), float64(c.p99)/float64(o.p99),
-						thousands(o.written), thousands(c.written), thousands(o.delivered), thousands(c.delivered), c.delivered/o.delivered)
+						sideLabel(base), benchutil.Thousands(rate), ms(o.p50), ms(c.p50), ms(o.p99), ms(c.p99), float64(c.p99)/float64(o.p99),
+						benchutil.Thousands(o.written), benchutil.Thousands(c.written), benchutil.Thousands(o.delivered), benchutil.Thousands(c.delivered), c.delivered/o.delivered)
 					if o.cpuPerDelivery > 0 && c.cpuPerDelivery > 0 {
 						line += fmt.Sprintf(", server CPU per delivery %.0f → %.0f µs (%.2f×)", o.cpuPerDelivery*1e6, c.cpuPerDelivery*1e6, c.cpuPerDelivery/o.cpuPerDelivery)
 					}
@@ -910,7 +911,7 @@ func (b *bench) report(started time.Time, runErr error) error {
 		if tgt.ratioA > 3 || !tgt.ok || !tgt.rate {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(&out, "\ntarget: all events, 1 replica, %s/s: candidate p99 ≤ 3× the bare LISTEN/NOTIFY round trip (a): %.1f× — %s", thousands(b.cfg.Headline), tgt.ratioA, verdict)
+		fmt.Fprintf(&out, "\ntarget: all events, 1 replica, %s/s: candidate p99 ≤ 3× the bare LISTEN/NOTIFY round trip (a): %.1f× — %s", benchutil.Thousands(b.cfg.Headline), tgt.ratioA, verdict)
 		if !tgt.ok {
 			out.WriteString(" (incomplete delivery)")
 		}
@@ -978,7 +979,7 @@ func (b *bench) writeNotes(out *strings.Builder) {
 			var parts []string
 			for _, r := range rs {
 				p := fmt.Sprintf("%s/%s/%s | %s | %s/%s, %s, %s", ms(r.Commit.P50), ms(r.Commit.P99), ms(r.Commit.Max), ms(r.Send.P99),
-					ms(r.Ack.P50), ms(r.Ack.P99), thousands(r.Written), ms(r.Lag))
+					ms(r.Ack.P50), ms(r.Ack.P99), benchutil.Thousands(r.Written), ms(r.Lag))
 				if r.NotSent > 0 {
 					p += fmt.Sprintf(" (%d not sent)", r.NotSent)
 				}
@@ -997,14 +998,14 @@ func (b *bench) writeNotes(out *strings.Builder) {
 				}
 				parts = append(parts, p)
 			}
-			fmt.Fprintf(out, "  %s/s %s: %s\n", thousands(rate), sideLabelN(side, rs[0].Receivers), strings.Join(parts, "; "))
+			fmt.Fprintf(out, "  %s/s %s: %s\n", benchutil.Thousands(rate), sideLabelN(side, rs[0].Receivers), strings.Join(parts, "; "))
 		}
 	}
 	for _, rate := range b.cfg.Rates {
 		ls := b.naive[rate]
 		if len(ls) > 0 && ls[0] < b.cfg.Subscribers {
 			fmt.Fprintf(out, "  note: at %s/s, baseline (b) had %v listener connections, not %d: PostgreSQL's max_connections leaves no more (-pg-headroom %d leaves that many for others)\n",
-				thousands(rate), ls, b.cfg.Subscribers, b.cfg.Headroom)
+				benchutil.Thousands(rate), ls, b.cfg.Subscribers, b.cfg.Headroom)
 		}
 	}
 	for _, n := range b.notes {
@@ -1036,32 +1037,8 @@ func summarize(rs []sideResult) summary {
 			s.complete++
 		}
 	}
-	s.p50, s.p99, s.delivered, s.written, s.cpuPerDelivery = medianInt(p50), medianInt(p99), medianFloat(del), medianFloat(wr), medianFloat(cpd)
+	s.p50, s.p99, s.delivered, s.written, s.cpuPerDelivery = benchutil.Median(p50), benchutil.Median(p99), benchutil.Median(del), benchutil.Median(wr), benchutil.Median(cpd)
 	return s
-}
-
-func gitRevision() string {
-	rev, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "git revision unknown"
-	}
-	s := "commit " + strings.TrimSpace(string(rev))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		s += " + uncommitted changes"
-	}
-	return s
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // progress prints a progress line on stderr.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/bench/internal/benchutil"
 	"github.com/plumbline/plumbline/pipes"
 )
 
@@ -47,14 +48,14 @@ func (b *bench) latency(ctx context.Context, e *env, ch string) error {
 		}
 		if (i+1)%10 == 0 || i+1 == b.cfg.LatencyRuns {
 			progress("latency/%s/%s: %d/%d runs; so far p50 baseline %s, candidate %s", ch, e.db.name, i+1, b.cfg.LatencyRuns,
-				ms(percentile(base, 50)), ms(percentile(pick(cand, func(s latencySample) float64 { return s.total }), 50)))
+				ms(benchutil.Percentile(base, 50)), ms(benchutil.Percentile(pick(cand, func(s latencySample) float64 { return s.total }), 50)))
 		}
 	}
 	total := pick(cand, func(s latencySample) float64 { return s.total })
 	toStart := pick(cand, func(s latencySample) float64 { return s.started })
 	startToFirst := pick(cand, func(s latencySample) float64 { return s.total - s.started })
 	for _, p := range []float64{50, 90, 99} {
-		bv, cv := percentile(base, p), percentile(total, p)
+		bv, cv := benchutil.Percentile(base, p), benchutil.Percentile(total, p)
 		b.rows = append(b.rows, row{
 			Bench:     fmt.Sprintf("latency p%g, %s", p, b.latencyLabel(ch)),
 			DB:        e.db.name,
@@ -64,16 +65,16 @@ func (b *bench) latency(ctx context.Context, e *env, ch string) error {
 		})
 	}
 	three := func(v []float64) string {
-		return fmt.Sprintf("%s / %s / %s", ms(percentile(v, 50)), ms(percentile(v, 90)), ms(percentile(v, 99)))
+		return fmt.Sprintf("%s / %s / %s", ms(benchutil.Percentile(v, 50)), ms(benchutil.Percentile(v, 90)), ms(benchutil.Percentile(v, 99)))
 	}
 	b.rows = append(b.rows,
 		row{Bench: "  enqueue → RUN_START (p50/p90/p99)", DB: e.db.name, Baseline: "-", Candidate: three(toStart), Ratio: "-"},
 		row{Bench: "  RUN_START → first event (p50/p90/p99)", DB: e.db.name, Baseline: "-", Candidate: three(startToFirst), Ratio: "-"},
 	)
 	b.note("latency/%s/%s medians from CreateRun: claim committed %s, process started %s, RUN_START committed %s, first event committed %s, run finished %s",
-		ch, e.db.name, ms(median(pick(cand, func(s latencySample) float64 { return s.claimed }))),
-		ms(median(pick(cand, func(s latencySample) float64 { return s.spawned }))), ms(median(toStart)), ms(median(total)),
-		ms(median(pick(cand, func(s latencySample) float64 { return s.finished }))))
+		ch, e.db.name, ms(benchutil.Median(pick(cand, func(s latencySample) float64 { return s.claimed }))),
+		ms(benchutil.Median(pick(cand, func(s latencySample) float64 { return s.spawned }))), ms(benchutil.Median(toStart)), ms(benchutil.Median(total)),
+		ms(benchutil.Median(pick(cand, func(s latencySample) float64 { return s.finished }))))
 	progress("latency/%s/%s: p50/p90/p99 baseline %s, candidate %s", ch, e.db.name, three(base), three(total))
 	return nil
 }

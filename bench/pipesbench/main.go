@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/bench/internal/benchutil"
 )
 
 type config struct {
@@ -284,7 +285,7 @@ func (b *bench) database(ctx context.Context, name string) error {
 func (b *bench) report(started time.Time, failed []string) error {
 	var out strings.Builder
 	fmt.Fprintf(&out, "Plumbline Pipes benchmark (bench/pipesbench) — %s (%s)\n", started.Format("2006-01-02 15:04:05 MST"), time.Since(started).Round(time.Second))
-	fmt.Fprintf(&out, "%s, %s, %d CPUs; load average at the end: %s\n", gitRevision(), runtime.Version(), runtime.NumCPU(), loadAverage())
+	fmt.Fprintf(&out, "%s, %s, %d CPUs; load average at the end: %s\n", benchutil.GitRevision(), runtime.Version(), runtime.NumCPU(), benchutil.LoadAverage())
 	fmt.Fprintf(&out, "throughput: %d logs + %d materializations (3 metadata entries each) per run, %d rounds, baseline and candidate interleaved (order alternating), medians\n",
 		b.cfg.Logs, b.cfg.Mats, b.cfg.Rounds)
 	fmt.Fprintf(&out, "latency: %d runs each side, interleaved (order alternating); percentiles by nearest rank\n", b.cfg.LatencyRuns)
@@ -311,7 +312,7 @@ latency: baseline = fork/exec of the emitter to its first line read from a pipe;
   and Wake to the commit of the first batch of the program's events ("program runs on": it keeps running
   after its line instead of exiting); ratio = candidate/baseline, lower is better; %d runs each side
   (below 100 runs, p99 is the slowest). The two breakdown lines split the candidate at RUN_START's commit.
-`, thousands(float64(b.cfg.Logs)), thousands(float64(b.cfg.Mats)), thousands(plumbline.MaxBatch), b.cfg.LatencyRuns)
+`, benchutil.Thousands(float64(b.cfg.Logs)), benchutil.Thousands(float64(b.cfg.Mats)), benchutil.Thousands(plumbline.MaxBatch), b.cfg.LatencyRuns)
 	for _, f := range failed {
 		fmt.Fprintf(&out, "  could not run: %s\n", f)
 	}
@@ -333,70 +334,9 @@ latency: baseline = fork/exec of the emitter to its first line read from a pipe;
 	return f.Close()
 }
 
-func gitRevision() string {
-	rev, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "git revision unknown"
-	}
-	s := "commit " + strings.TrimSpace(string(rev))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		s += " + uncommitted changes"
-	}
-	return s
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fields := strings.Fields(string(b))
-	if len(fields) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fields[:3], " ")
-}
-
 // progress prints a progress line on stderr.
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s pipesbench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// percentile returns the nearest-rank percentile p (0–100) of v.
-func percentile(v []float64, p float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	i := int(float64(len(s))*p/100+0.9999999) - 1
-	return s[min(max(i, 0), len(s)-1)]
-}
-
-// thousands formats a rate with thousands separators and no decimals.
-func thousands(v float64) string {
-	n := int64(v + 0.5)
-	s := fmt.Sprint(n)
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }
 
 func ms(d float64) string {

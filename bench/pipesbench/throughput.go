@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/bench/internal/benchutil"
 	"github.com/plumbline/plumbline/pipes"
 )
 
@@ -97,10 +98,10 @@ func (b *bench) throughput(ctx context.Context, e *env, ch string) error {
 		c := cands[round]
 		extra := ""
 		if withCeiling {
-			extra = fmt.Sprintf("; store.Append alone %s ev/s", thousands(ceiling[round]))
+			extra = fmt.Sprintf("; store.Append alone %s ev/s", benchutil.Thousands(ceiling[round]))
 		}
 		progress("throughput/%s/%s round %d/%d: baseline %s msg/s written; candidate %s msg/s recorded (%.2fs; emitter wrote at %s msg/s, last commit %.0f ms after its Close; %d appends, largest %d, %.0f%% of the time in Append; RUN_SUCCESS after %.2fs; verified)%s",
-			ch, e.db.name, round+1, b.cfg.Rounds, thousands(base[round]), thousands(c.rate), c.window, thousands(c.emitterRate), c.lag*1000,
+			ch, e.db.name, round+1, b.cfg.Rounds, benchutil.Thousands(base[round]), benchutil.Thousands(c.rate), c.window, benchutil.Thousands(c.emitterRate), c.lag*1000,
 			c.appends, c.maxBatch, c.inAppend*100, c.toSuccess, extra)
 	}
 	pick := func(f func(candidateRound) float64) []float64 {
@@ -111,37 +112,37 @@ func (b *bench) throughput(ctx context.Context, e *env, ch string) error {
 		return out
 	}
 	cand := pick(func(c candidateRound) float64 { return c.rate })
-	bm, cm := median(base), median(cand)
+	bm, cm := benchutil.Median(base), benchutil.Median(cand)
 	b.rows = append(b.rows, row{
-		Bench:     fmt.Sprintf("throughput, messages %s (%s msgs)", ch, thousands(float64(n))),
+		Bench:     fmt.Sprintf("throughput, messages %s (%s msgs)", ch, benchutil.Thousands(float64(n))),
 		DB:        e.db.name,
-		Baseline:  thousands(bm) + " msg/s",
-		Candidate: thousands(cm) + " msg/s",
+		Baseline:  benchutil.Thousands(bm) + " msg/s",
+		Candidate: benchutil.Thousands(cm) + " msg/s",
 		Ratio:     fmt.Sprintf("%.2f", cm/bm),
 	})
 	if withCeiling {
-		sm := median(ceiling)
+		sm := benchutil.Median(ceiling)
 		b.rows = append(b.rows, row{
 			Bench:     "  vs store.Append alone, same events",
 			DB:        e.db.name,
-			Baseline:  thousands(sm) + " ev/s",
-			Candidate: thousands(cm) + " msg/s",
+			Baseline:  benchutil.Thousands(sm) + " ev/s",
+			Candidate: benchutil.Thousands(cm) + " msg/s",
 			Ratio:     fmt.Sprintf("%.2f", cm/sm),
 		})
 		b.note("throughput/%s/%s store.Append alone per round: %s ev/s", ch, e.db.name, joinRates(ceiling))
 	}
 	b.note("throughput/%s/%s per round: baseline %s | candidate %s msg/s; candidate medians: emitter wrote at %s msg/s while launched, last commit %.0f ms after the emitter closed, RUN_SUCCESS %.2fs after RUN_START, %.0f%% of the window inside store.Append (largest batch %.0f)",
-		ch, e.db.name, joinRates(base), joinRates(cand), thousands(median(pick(func(c candidateRound) float64 { return c.emitterRate }))),
-		median(pick(func(c candidateRound) float64 { return c.lag }))*1000, median(pick(func(c candidateRound) float64 { return c.toSuccess })),
-		median(pick(func(c candidateRound) float64 { return c.inAppend }))*100, median(pick(func(c candidateRound) float64 { return float64(c.maxBatch) })))
-	progress("throughput/%s/%s: baseline %s msg/s, candidate %s msg/s, ratio %.2f", ch, e.db.name, thousands(bm), thousands(cm), cm/bm)
+		ch, e.db.name, joinRates(base), joinRates(cand), benchutil.Thousands(benchutil.Median(pick(func(c candidateRound) float64 { return c.emitterRate }))),
+		benchutil.Median(pick(func(c candidateRound) float64 { return c.lag }))*1000, benchutil.Median(pick(func(c candidateRound) float64 { return c.toSuccess })),
+		benchutil.Median(pick(func(c candidateRound) float64 { return c.inAppend }))*100, benchutil.Median(pick(func(c candidateRound) float64 { return float64(c.maxBatch) })))
+	progress("throughput/%s/%s: baseline %s msg/s, candidate %s msg/s, ratio %.2f", ch, e.db.name, benchutil.Thousands(bm), benchutil.Thousands(cm), cm/bm)
 	return nil
 }
 
 func joinRates(v []float64) string {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = thousands(x)
+		s[i] = benchutil.Thousands(x)
 	}
 	return strings.Join(s, " ")
 }

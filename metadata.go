@@ -154,7 +154,7 @@ func decodeMetadataStream(data []byte) (Metadata, error) {
 		return nil, Errorf(EINVALID, "metadata is not valid JSON: %s", jsonErrorText(err))
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, Errorf(EINVALID, "metadata must be a JSON object of key to value, got %s", jsonKind(data))
+		return nil, Errorf(EINVALID, "metadata must be a JSON object of key to value, got %s", fastjson.Kind(data))
 	}
 	var m Metadata
 	index := map[string]int{}
@@ -417,7 +417,7 @@ func knownType(t string) string {
 }
 
 func badValue(key, t, want string, raw []byte) error {
-	return Errorf(EINVALID, "metadata %q of type %s needs %s, got %s", key, t, want, jsonKind(raw))
+	return Errorf(EINVALID, "metadata %q of type %s needs %s, got %s", key, t, want, fastjson.Kind(raw))
 }
 
 // structuredValue checks and normalizes a value of one of the types whose value is a
@@ -512,27 +512,6 @@ func isIntegerLiteral(raw []byte) bool {
 		}
 	}
 	return true
-}
-
-func jsonKind(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }
 
 func jsonErrorText(err error) string {

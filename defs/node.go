@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plumbline/plumbline/internal/textdist"
 	"gopkg.in/yaml.v3"
 )
 
@@ -405,7 +406,7 @@ func suggest(name string, known []string) string {
 		bestDist = 2
 	}
 	for _, k := range known {
-		if d := editDistance(lower, k); d < bestDist {
+		if d := textdist.Distance(lower, k); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -433,30 +434,4 @@ var synonyms = map[string]string{
 	"maximum_lag":  "max_lag",
 	"schedule":     "cron",
 	"version":      "code_version",
-}
-
-// editDistance is the optimal string alignment distance between a and b: insertions,
-// deletions, substitutions and transpositions of adjacent bytes each cost one.
-func editDistance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

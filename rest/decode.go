@@ -10,11 +10,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/plumbline/plumbline"
+	"github.com/plumbline/plumbline/internal/fastjson"
+	"github.com/plumbline/plumbline/internal/textdist"
 )
 
 // Fields each endpoint reads. Anything else in a request is ignored.
@@ -233,7 +236,7 @@ func decodeObject(data []byte, first byte) (map[string]json.RawMessage, error) {
 	}
 	data = blankTrailingCommas(data)
 	if first != '{' && json.Valid(data) {
-		return nil, plumbline.Errorf(plumbline.EINVALID, "request body must be a JSON object, got %s", jsonKind(data))
+		return nil, plumbline.Errorf(plumbline.EINVALID, "request body must be a JSON object, got %s", fastjson.Kind(data))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -324,7 +327,7 @@ func (p *params) text(name string) (string, error) {
 		case c == '-' || c >= '0' && c <= '9':
 			return string(raw), nil
 		}
-		return "", plumbline.Errorf(plumbline.EINVALID, "%s must be a string, got %s", name, jsonKind(raw))
+		return "", plumbline.Errorf(plumbline.EINVALID, "%s must be a string, got %s", name, fastjson.Kind(raw))
 	}
 	s, _ := p.param(name)
 	return s, nil
@@ -340,7 +343,7 @@ func (p *params) passed() (*bool, error) {
 		case 't', 'f':
 			s = string(raw)
 		default:
-			return nil, plumbline.Errorf(plumbline.EINVALID, "passed must be true or false, got %s", jsonKind(raw))
+			return nil, plumbline.Errorf(plumbline.EINVALID, "passed must be true or false, got %s", fastjson.Kind(raw))
 		}
 	} else if s, ok = p.param("passed"); !ok {
 		return nil, nil
@@ -385,7 +388,7 @@ func (p *params) assetKey(pathKey, route string) (plumbline.AssetKey, error) {
 				err = plumbline.Errorf(plumbline.EINVALID, "asset_key must be a string or a list of strings")
 			}
 		default:
-			err = plumbline.Errorf(plumbline.EINVALID, "asset_key must be a string or a list of strings, got %s", jsonKind(raw))
+			err = plumbline.Errorf(plumbline.EINVALID, "asset_key must be a string or a list of strings, got %s", fastjson.Kind(raw))
 		}
 	} else if s, ok := p.param("asset_key"); ok {
 		if strings.HasPrefix(s, "[") {
@@ -445,7 +448,7 @@ func (p *params) lookalike(field string) string {
 	sort.Strings(names)
 	want := fold(field)
 	for _, name := range names {
-		if len(name) > 64 || contains(p.known, name) {
+		if len(name) > 64 || slices.Contains(p.known, name) {
 			continue
 		}
 		got := fold(name)
@@ -456,7 +459,7 @@ func (p *params) lookalike(field string) string {
 		if len(want) >= 8 {
 			edits = 2
 		}
-		if got == want || len(got) >= 4 && strings.Contains(want, got) || strings.Contains(got, want) || editDistance(got, want) <= edits {
+		if got == want || len(got) >= 4 && strings.Contains(want, got) || strings.Contains(got, want) || textdist.Distance(got, want) <= edits {
 			return name
 		}
 	}
@@ -472,36 +475,6 @@ func fold(s string) string {
 	}, strings.ToLower(s))
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// editDistance is the Levenshtein distance between two short strings, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 // quote quotes a value from the request for a message, shortened if long.
 func quote(s string) string {
 	const limit = 40
@@ -513,25 +486,4 @@ func quote(s string) string {
 		return fmt.Sprintf("%q…", s[:cut])
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-// jsonKind names the kind of a valid JSON value for messages.
-func jsonKind(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
 }

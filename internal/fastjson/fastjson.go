@@ -561,3 +561,25 @@ func WriteCompactHTMLEscaped(w io.Writer, src []byte) error {
 	}
 	return flush(len(src), "")
 }
+
+// Kind names the kind of a JSON value for messages: "an object", "a list", "a string",
+// "a boolean", "null", "a number", or "nothing" for no value.
+func Kind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
